@@ -1,0 +1,1 @@
+"""The dataset registry (`registry.json`), installed as `tl_course._registry`."""

@@ -1,0 +1,95 @@
+"""`tl-course bench`: what embedding once saves, measured on the flowers.
+
+In one run it times (1) end-to-end training of a head on a frozen base,
+which runs the base every epoch, against embedding once and training the same
+head on the cached embeddings, for the same epochs; and (2) embedding
+throughput through the real input pipeline (files, decode, resize) against
+the backbone alone on tensors already in memory.
+"""
+
+import json
+import os
+import platform
+import time
+
+import numpy as np
+
+__all__ = ["format_result", "run", "save"]
+
+
+def run(per_class=None, epochs=5, image_size=160, seed=0, batch_size=32, backbone="mobilenet_v2"):
+    """Run the benchmark and return a dict of measured figures."""
+    import keras
+
+    from tl_course import backbones, data, features, images, models, pipeline, splits, training
+
+    keras.utils.set_random_seed(seed)
+    folder = images.scan_image_folder(data.dataset_path("flower_photos"), per_class=per_class, seed=seed)
+    train, val, test = splits.split_folder(folder, seed=seed)
+    n_classes = len(folder.class_names)
+    base = models.freeze(backbones.load_backbone(backbone, image_size))
+    compile_args = dict(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+    ds = {name: pipeline.make_dataset(f, image_size, batch_size, shuffle=name == "train", seed=seed)
+          for name, f in (("train", train), ("val", val), ("test", test))}
+    end_to_end = models.build_classifier(base, backbone, n_classes, image_size)
+    end_to_end.compile(**compile_args)
+    start = time.perf_counter()
+    end_to_end.fit(ds["train"], validation_data=ds["val"], epochs=epochs, verbose=0)
+    e2e_seconds = time.perf_counter() - start
+    e2e_acc = end_to_end.evaluate(ds["test"], verbose=0)[1]
+
+    embedder = models.build_embedder(base, backbone, image_size)
+    start = time.perf_counter()
+    emb = {name: features.embed(embedder, f, image_size, use_cache=False)
+           for name, f in (("train", train), ("val", val), ("test", test))}
+    head = models.build_head(emb["train"].features.shape[1], n_classes)
+    head.compile(**compile_args)
+    head.fit(emb["train"].features, emb["train"].labels, validation_data=(emb["val"].features, emb["val"].labels),
+             epochs=epochs, batch_size=batch_size, verbose=0)
+    cached_seconds = time.perf_counter() - start
+    cached_acc = head.evaluate(emb["test"].features, emb["test"].labels, verbose=0)[1]
+
+    start = time.perf_counter()
+    embedder.predict(pipeline.make_dataset(folder, image_size, 64, cache=False).map(lambda x, y: x), verbose=0)
+    pipeline_rate = len(folder) / (time.perf_counter() - start)
+    pixels, _ = pipeline.load_arrays(folder, image_size)
+    embedder.predict(pixels[:64], verbose=0)  # warm up outside the timing
+    start = time.perf_counter()
+    embedder.predict(pixels, batch_size=64, verbose=0)
+    memory_rate = len(folder) / (time.perf_counter() - start)
+
+    return {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
+        "backbone": f"{backbone} {image_size}px", "images": len(folder), "train": len(train), "epochs": epochs,
+        "end_to_end_seconds": e2e_seconds, "end_to_end_test_accuracy": float(e2e_acc),
+        "embed_once_seconds": cached_seconds, "embed_once_test_accuracy": float(cached_acc),
+        "speedup": e2e_seconds / cached_seconds,
+        "pipeline_images_per_second": pipeline_rate, "in_memory_images_per_second": memory_rate,
+        "pipeline_over_memory": pipeline_rate / memory_rate,
+    }
+
+
+def format_result(r):
+    """Return the benchmark result as a short Markdown table."""
+    return "\n".join([
+        f"{r['backbone']} on {r['images']} flower photos ({r['train']} train), {r['epochs']} epochs, {r['machine']}",
+        "",
+        "| approach | wall time (s) | test accuracy |",
+        "|---|---|---|",
+        f"| end-to-end, frozen base | {r['end_to_end_seconds']:.1f} | {r['end_to_end_test_accuracy']:.3f} |",
+        f"| embed once + head | {r['embed_once_seconds']:.1f} | {r['embed_once_test_accuracy']:.3f} |",
+        f"| ratio | {r['speedup']:.1f}x faster | |",
+        "",
+        "| embedding | images/s |",
+        "|---|---|",
+        f"| input pipeline (files, decode, resize) + backbone | {r['pipeline_images_per_second']:.0f} |",
+        f"| backbone alone, tensors in memory | {r['in_memory_images_per_second']:.0f} |",
+        f"| ratio | {r['pipeline_over_memory']:.2f} |",
+    ])
+
+
+def save(result, path):
+    """Write the result as JSON."""
+    with open(path, "w") as f:
+        json.dump(result, f, indent=2)

@@ -1,0 +1,102 @@
+"""Embeddings: run a backbone once over a dataset, cache the result on disk.
+
+Taught in `01_feature_extraction`: a frozen backbone gives the same output
+every epoch, so computing it once and training the head on the cached
+embeddings gives the same model for a fraction of the time. The cache key is
+a digest of the embedder's architecture and weights, the input size, and the
+content of every image file, so any change recomputes.
+"""
+
+import dataclasses
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from tl_course import settings
+
+__all__ = ["Embeddings", "cache_key", "embed"]
+
+
+@dataclasses.dataclass
+class Embeddings:
+    """Features of a dataset's images.
+
+    Attributes:
+        features: `float32 (n, dim)`.
+        labels: `int (n,)`.
+        from_cache: True when read from disk instead of computed.
+        seconds: wall time of this call.
+        path: the cache file.
+    """
+
+    features: np.ndarray
+    labels: np.ndarray
+    from_cache: bool
+    seconds: float
+    path: Path
+
+
+def _digest_weights(model):
+    h = hashlib.sha256()
+    for w in model.weights:
+        h.update(w.path.encode())
+        h.update(np.ascontiguousarray(w.numpy()).tobytes())
+    return h.hexdigest()
+
+
+def _digest_files(files):
+    h = hashlib.sha256()
+    for name in files:
+        h.update(Path(name).read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def cache_key(embedder, folder, image_size):
+    """Return the hex key for `embedder` on `folder` at `image_size`."""
+    config = json.dumps(embedder.get_config(), sort_keys=True, default=str)
+    parts = {
+        "architecture": hashlib.sha256(config.encode()).hexdigest(),
+        "weights": _digest_weights(embedder),
+        "image_size": int(image_size),
+        "files": _digest_files(folder.sources),
+        "n": len(folder.sources),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def embed(embedder, folder, image_size, batch_size=64, cache_dir=None, use_cache=True):
+    """Compute (or load) the embeddings of every image in `folder`.
+
+    Args:
+        embedder: model mapping raw pixels `(batch, size, size, 3)` to `(batch, dim)`,
+            e.g. from `models.build_embedder`.
+        folder: `images.ImageFolder`.
+        image_size: square input size in pixels.
+        batch_size: images per forward pass.
+        cache_dir: folder for `.npz` files; defaults to the course cache.
+        use_cache: False always recomputes (and still writes the cache).
+
+    Returns:
+        `Embeddings`.
+    """
+    from tl_course import pipeline
+
+    start = time.perf_counter()
+    cache_dir = Path(cache_dir) if cache_dir else settings.cache_dir("embeddings")
+    path = cache_dir / f"{cache_key(embedder, folder, image_size)}.npz"
+    if use_cache and path.is_file():
+        stored = np.load(path)
+        return Embeddings(stored["features"], stored["labels"], True, time.perf_counter() - start, path)
+    ds = pipeline.make_dataset(folder, image_size, batch_size, cache=False)
+    features = embedder.predict(ds.map(lambda x, y: x), verbose=0).astype(np.float32)
+    labels = np.asarray(folder.labels)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+    np.savez(tmp, features=features, labels=labels)
+    tmp.replace(path)
+    return Embeddings(features, labels, False, time.perf_counter() - start, path)
