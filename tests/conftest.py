@@ -10,6 +10,42 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_course_cache(tmp_path, monkeypatch):
-    """Give each unit test its own course cache, so tests never share state."""
-    monkeypatch.setenv("TL_COURSE_CACHE", str(tmp_path / "tl_cache"))
+def _fresh_course_cache(tmp_path_factory, monkeypatch):
+    """Give each test its own course cache, so tests never share state."""
+    monkeypatch.setenv("TL_COURSE_CACHE", str(tmp_path_factory.mktemp("tl_cache")))
+
+
+def _assets():
+    """Return (flowers folder, weights ok) from the current environment."""
+    from tl_course import backbones, data
+
+    path, _ = data.dataset_status("flower_photos")
+    weights_ok = backbones.weights_status("mobilenet_v2", 160)[0]
+    return path, weights_ok
+
+
+@pytest.fixture
+def flowers():
+    """The flower photos folder (skips only where neither TL_COURSE_DATA nor the Keras cache holds it)."""
+    path, _ = _assets()
+    if path is None:
+        pytest.skip("flower_photos not found offline: set TL_COURSE_DATA (see README)")
+    return path
+
+
+@pytest.fixture
+def imagenet_weights():
+    """Skip where the cached MobileNetV2 0.35 weights are missing (see README)."""
+    if not _assets()[1]:
+        pytest.skip("MobileNetV2 alpha=0.35 weights not in $KERAS_HOME/models (see README)")
+
+
+def make_image(path, mode="RGB", size=(24, 20), fmt=None, color=None):
+    """Write a real image file and return its path."""
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    color = color if color is not None else {"RGB": (200, 30, 40), "L": 120, "RGBA": (0, 0, 255, 128),
+                                             "CMYK": (0, 255, 255, 0), "P": 3}[mode]
+    Image.new(mode, size, color).save(path, format=fmt)
+    return path

@@ -1,0 +1,34 @@
+"""pyproject.toml and environment.yml agree; the two README commands and CI are wired."""
+
+import re
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_environment_yml_declares_the_same_pinned_dependencies():
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    env = re.findall(r"^\s+- ([A-Za-z0-9_.\-]+==[^\s#]+)", (ROOT / "environment.yml").read_text(), re.M)
+    assert sorted(env) == sorted(deps)
+    assert all("==" in d for d in deps)
+    assert "tensorflow==2.21.0" in deps and any(d.startswith("keras==3.") for d in deps)
+
+
+def test_readme_commands_and_ci():
+    readme = (ROOT / "README.md").read_text()
+    assert "make lab" in readme and "make test" in readme
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert ci.strip().splitlines()[-1] == "make test"
+    makefile = (ROOT / "Makefile").read_text()
+    assert "jupyter lab notebooks/00_setup.ipynb" in makefile and "pytest tests" in makefile
+
+
+def test_every_lesson_is_in_the_readme_and_the_needs_table():
+    from tl_course.lessons import LESSONS
+
+    lessons = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    readme = (ROOT / "README.md").read_text()
+    for lesson in lessons:
+        assert lesson in LESSONS, f"{lesson} missing from tl_course/lessons.py"
+        assert f"notebooks/{lesson}.ipynb" in readme, f"{lesson} missing from the README lesson table"

@@ -1,0 +1,36 @@
+"""tf.data pipelines from validated folders."""
+
+import numpy as np
+import pytest
+
+from conftest import make_image
+from tl_course import images, pipeline
+
+
+@pytest.fixture
+def folder(tmp_path):
+    for i in range(5):
+        make_image(tmp_path / "a" / f"{i}.jpg", size=(40, 30), color=(255, 0, 0))
+        make_image(tmp_path / "b" / f"{i}.png", size=(20, 50), color=(0, 0, 255), fmt="PNG")
+    return images.scan_image_folder(tmp_path)
+
+
+def test_batches_are_resized_float_pixels(folder):
+    x, y = next(iter(pipeline.make_dataset(folder, 32, batch_size=4)))
+    assert x.shape == (4, 32, 32, 3) and x.dtype.name == "float32" and y.dtype.name == "int32"
+    assert 0 <= float(np.min(x)) and float(np.max(x)) <= 255
+
+
+def test_load_arrays_keeps_order_and_labels(folder):
+    pixels, labels = pipeline.load_arrays(folder, 16)
+    assert pixels.shape == (10, 16, 16, 3) and labels.tolist() == folder.labels.tolist()
+    assert np.allclose(pixels[0, 8, 8], [255, 0, 0], atol=2) and np.allclose(pixels[-1, 8, 8], [0, 0, 255], atol=2)
+
+
+def test_shuffle_one_hot_and_batch_map(folder):
+    ds = pipeline.make_dataset(folder, 16, batch_size=10, shuffle=True, seed=1, one_hot=True,
+                               batch_map=lambda x, y: (x * 0.0, y))
+    x, y = next(iter(ds))
+    assert y.shape == (10, 2) and np.allclose(np.sum(y, axis=1), 1) and float(np.max(x)) == 0.0
+    epoch1 = [int(np.argmax(v)) for v in y]
+    assert sorted(epoch1) == [0] * 5 + [1] * 5
