@@ -10,6 +10,14 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(autouse=True)
+def _seeded():
+    """Seed Python, NumPy and the backend before every test: random-init models are reproducible."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_course_cache(tmp_path_factory, monkeypatch):
     """Give each test its own course cache, so tests never share state."""
     monkeypatch.setenv("TL_COURSE_CACHE", str(tmp_path_factory.mktemp("tl_cache")))

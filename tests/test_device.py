@@ -85,13 +85,14 @@ def test_mirrored_strategy_trains_on_two_logical_cpus():
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
         import keras
+        keras.utils.set_random_seed(0)
         from tl_course import models
         strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
         with strategy.scope():
             model = models.build_head(4, 2)
-            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+            model.compile(optimizer=keras.optimizers.Adam(0.05), loss="sparse_categorical_crossentropy")
         x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
-        h = model.fit(x, (x[:, 0] > 0).astype(int), epochs=3, batch_size=16, verbose=0)
+        h = model.fit(x, (x[:, 0] > 0).astype(int), epochs=10, batch_size=16, verbose=0)
         print("REPLICAS", strategy.num_replicas_in_sync, "LOSS", h.history["loss"][0], h.history["loss"][-1])
     """)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
@@ -99,4 +100,4 @@ def test_mirrored_strategy_trains_on_two_logical_cpus():
     words = out.stdout.split()
     assert words[words.index("REPLICAS") + 1] == "2"
     first, last = float(words[words.index("LOSS") + 1]), float(words[words.index("LOSS") + 2])
-    assert np.isfinite(last) and last < first
+    assert np.isfinite(last) and last < 0.8 * first, (first, last)
