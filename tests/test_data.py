@@ -44,3 +44,11 @@ def test_failed_download_becomes_file_not_found(tmp_path, monkeypatch):
 def test_unknown_dataset_lists_known():
     with pytest.raises(ValueError, match="flower_photos"):
         data.dataset_path("imagenet21k")
+
+
+def test_data_folder_pointing_at_the_dataset_itself(tmp_path, monkeypatch):
+    make_image(tmp_path / "flower_photos" / "daisy" / "a.jpg")
+    monkeypatch.setenv("TL_COURSE_DATA", str(tmp_path / "flower_photos"))
+    monkeypatch.setattr(data.settings, "keras_home", lambda: tmp_path / "keras")
+    with pytest.raises(FileNotFoundError, match=f"Set TL_COURSE_DATA={tmp_path}"):
+        data.dataset_path("flower_photos", allow_download=False)

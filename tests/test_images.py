@@ -96,3 +96,10 @@ def test_subset_and_report(messy):
     sub = folder.subset([0, len(folder) - 1])
     assert len(sub) == 2 and sub.labels.tolist() == [0, 1]
     assert "10 images in 2 classes" in folder.report() and "skipped" in folder.report()
+
+
+def test_images_without_class_folders_get_a_clear_error(tmp_path):
+    make_image(tmp_path / "a.jpg")
+    make_image(tmp_path / "b.jpg")
+    with pytest.raises(ValueError, match="received 2 images directly in it"):
+        images.scan_image_folder(tmp_path)

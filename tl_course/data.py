@@ -98,6 +98,11 @@ def download(name):
 def _missing(name, entry):
     where = settings.data_dir()
     target = where / entry["folder"] if where else "$TL_COURSE_DATA/" + entry["folder"]
+    if where is not None and where.name == entry["folder"] and where.is_dir():
+        return FileNotFoundError(
+            f"TL_COURSE_DATA points at the dataset folder itself ({where}); expected its parent "
+            f"folder, which holds {entry['folder']}/. Set TL_COURSE_DATA={where.parent}."
+        )
     return FileNotFoundError(
         f"Dataset {name!r} is not available offline: expected a folder {target} "
         f"(or {settings.keras_home() / 'datasets' / entry['folder'] / entry.get('inner', '')}), "

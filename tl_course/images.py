@@ -132,6 +132,12 @@ def scan_image_folder(root, per_class=None, seed=0, converted_dir=None, warn=Tru
     if warn and (folder.skipped or folder.empty_classes or folder.converted):
         warnings.warn(_problems(folder), ImageFolderWarning, stacklevel=2)
     if len(folder.class_names) < 2:
+        loose = [p.name for p in root.iterdir() if p.is_file() and p.suffix.lower() in (".jpg", ".jpeg", ".png")]
+        if loose and not class_dirs:
+            raise ValueError(
+                f"Expected class subfolders in {root} (root/<class>/<image>); received {len(loose)} "
+                "images directly in it. Move each class's images into a subfolder named after the class."
+            )
         raise ValueError(
             f"Expected at least 2 class folders with images in {root}; received "
             f"{len(folder.class_names)} ({', '.join(folder.class_names) or 'none'}). "
