@@ -41,6 +41,38 @@ def _format(args):
     return 0
 
 
+def _release(args):
+    from tl_course import grading
+
+    try:
+        paths = grading.release(args.lessons or None, args.course, args.notebooks)
+    except (ValueError, FileNotFoundError, RuntimeError) as error:
+        print(f"tl-course release: {error}", file=sys.stderr)
+        return 2
+    for path in paths:
+        print(f"released {path}")
+    return 0
+
+
+def _grade(args):
+    import os
+
+    from tl_course import gradebook, grading
+
+    csv_path = args.csv or os.path.join(args.course, "grades.csv")
+    try:
+        submissions, problems, scores = grading.grade(
+            args.submissions, args.course, args.lesson or None, exercise_timeout=args.timeout, force=args.force,
+            feedback=args.feedback, csv_path=csv_path)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"tl-course grade: {error}", file=sys.stderr)
+        return 2
+    for line in problems:
+        print(line)
+    print(f"\n{gradebook.format_table(scores)}\n\ngrades exported to {csv_path}")
+    return 1 if any(note.startswith("nbgrader failed") for s in submissions for note in s.notes) else 0
+
+
 def build_parser():
     """Return the argument parser of `tl-course`."""
     parser = argparse.ArgumentParser(prog="tl-course", description="Transfer-learning course tools.")
@@ -57,6 +89,20 @@ def build_parser():
     fmt = sub.add_parser("format", help="strip outputs and canonicalise lesson notebooks")
     fmt.add_argument("notebooks", nargs="+")
     fmt.set_defaults(func=_format)
+    rel = sub.add_parser("release", help="make student versions of the lessons with nbgrader (see INSTRUCTORS.md)")
+    rel.add_argument("lessons", nargs="*", metavar="LESSON", help="e.g. 00 or 00_setup (default: every lesson)")
+    rel.add_argument("--course", default="course", help="the course folder (default: ./course)")
+    rel.add_argument("--notebooks", default=None, help="the lesson folder (default: ./notebooks)")
+    rel.set_defaults(func=_release)
+    grd = sub.add_parser("grade", help="collect hand-ins (one folder per student), autograde them, export a CSV")
+    grd.add_argument("submissions", metavar="SUBMISSIONS_DIR")
+    grd.add_argument("--course", default="course", help="the course folder (default: ./course)")
+    grd.add_argument("--lesson", action="append", help="grade only this lesson (repeatable)")
+    grd.add_argument("--timeout", type=int, default=None, help="seconds per exercise cell (default: course config)")
+    grd.add_argument("--force", action="store_true", help="regrade notebooks that did not change")
+    grd.add_argument("--feedback", action="store_true", help="also write HTML feedback to COURSE/feedback/")
+    grd.add_argument("--csv", default=None, help="export path (default: COURSE/grades.csv)")
+    grd.set_defaults(func=_grade)
     return parser
 
 
