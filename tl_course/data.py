@@ -103,10 +103,13 @@ def _missing(name, entry):
             f"TL_COURSE_DATA points at the dataset folder itself ({where}); expected its parent "
             f"folder, which holds {entry['folder']}/. Set TL_COURSE_DATA={where.parent}."
         )
+    inner = entry.get("inner") or entry["folder"]
+    place = (f"put its {inner}/ folder" if inner == entry["folder"]
+             else f"put its {inner}/ folder, renamed {entry['folder']}/,")
     return FileNotFoundError(
         f"Dataset {name!r} is not available offline: expected a folder {target} "
         f"(or {settings.keras_home() / 'datasets' / entry['folder'] / entry.get('inner', '')}), "
         f"received none. On a machine with internet, download {entry['url']}, extract it, "
-        f"put its {entry.get('inner') or entry['folder']}/ folder inside a folder of your "
-        f"choice and set TL_COURSE_DATA to that folder (or run `tl-course download`)."
+        f"{place} inside a folder of your choice and set TL_COURSE_DATA to that folder "
+        f"(or run `tl-course download`)."
     )
