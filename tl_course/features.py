@@ -18,7 +18,7 @@ import numpy as np
 
 from tl_course import settings
 
-__all__ = ["Embeddings", "cache_key", "embed"]
+__all__ = ["Embeddings", "cache_key", "embed", "embed_augmented"]
 
 
 @dataclasses.dataclass
@@ -54,6 +54,14 @@ def _digest_files(files):
         h.update(Path(name).read_bytes())
         h.update(b"\0")
     return h.hexdigest()
+
+
+def _save_atomically(path, **arrays):
+    """Write `arrays` to `path` (.npz) through a temporary file, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+    np.savez(tmp, **arrays)
+    tmp.replace(path)
 
 
 def cache_key(embedder, folder, image_size):
@@ -95,8 +103,52 @@ def embed(embedder, folder, image_size, batch_size=64, cache_dir=None, use_cache
     ds = pipeline.make_dataset(folder, image_size, batch_size, cache=False)
     features = embedder.predict(ds.map(lambda x, y: x), verbose=0).astype(np.float32)
     labels = np.asarray(folder.labels)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-    np.savez(tmp, features=features, labels=labels)
-    tmp.replace(path)
+    _save_atomically(path, features=features, labels=labels)
     return Embeddings(features, labels, False, time.perf_counter() - start, path)
+
+
+def _without_build_state(config):
+    """Drop what a layer's config gains once it is built, so the cache key is stable."""
+    if isinstance(config, dict):
+        return {k: _without_build_state(v) for k, v in config.items() if k not in ("build_config", "build_input_shape")}
+    if isinstance(config, list):
+        return [_without_build_state(v) for v in config if not (isinstance(v, dict) and v.get("class_name") == "InputLayer")]
+    return config
+
+
+def embed_augmented(embedder, folder, image_size, augmentation, copies=1, batch_size=64, cache_dir=None):
+    """Embed `copies` randomly augmented versions of every image (disk-cached).
+
+    Taught in `04_semi_supervised` (weak and strong views for a FixMatch-style
+    method on a frozen backbone). The cache key adds the augmentation's config.
+
+    Args:
+        embedder: model from `models.build_embedder`.
+        folder: `images.ImageFolder`.
+        image_size: square size in pixels.
+        augmentation: a Keras layer (or Sequential) of random image layers,
+            built with seeds so the copies are reproducible; called with `training=True`.
+        copies: augmented versions per image.
+        batch_size: images per forward pass.
+        cache_dir: folder for `.npz` files; defaults to the course cache.
+
+    Returns:
+        `float32 (copies, n, dim)`.
+    """
+    from tl_course import pipeline
+
+    config = json.dumps(_without_build_state(augmentation.get_config()), sort_keys=True, default=str)
+    key = hashlib.sha256(f"{cache_key(embedder, folder, image_size)}|{config}|{copies}".encode()).hexdigest()[:32]
+    cache = settings.cache_dir("augmented") if cache_dir is None else Path(cache_dir)
+    path = cache / f"{key}.npz"
+    if path.is_file():
+        return np.load(path)["features"]
+    pixels, _ = pipeline.load_arrays(folder, image_size, batch_size)
+    out = []
+    for _ in range(copies):
+        views = np.concatenate([np.asarray(augmentation(pixels[i:i + batch_size], training=True))
+                                for i in range(0, len(pixels), batch_size)])
+        out.append(embedder.predict(views, batch_size=batch_size, verbose=0).astype(np.float32))
+    out = np.stack(out)
+    _save_atomically(path, features=out)
+    return out

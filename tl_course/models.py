@@ -2,8 +2,10 @@
 
 Taught in `01_feature_extraction` (a new head on a frozen base) and
 `02_fine_tuning` (unfreezing the top blocks with BatchNormalization kept in
-inference mode). The base is always called with `training=False`, so its
-BatchNormalization layers use their ImageNet statistics even once unfrozen.
+inference mode). What keeps BatchNormalization in inference mode is freezing
+it (`trainable=False`, as `unfreeze_top_blocks` does by default): in Keras 3
+the `training=True` that `fit()` passes to the whole model overrides a
+`training=False` given to the base when the model was built.
 """
 
 import dataclasses
@@ -74,9 +76,11 @@ def build_classifier(base, backbone, num_classes, image_size, dropout=0.2, augme
         image_size: square input size in pixels.
         dropout: dropout rate before the last layer.
         augmentation: optional layer applied to the pixels (training only).
-        base_training: how the base is called. Keep False: it holds
-            BatchNormalization in inference mode. `02_fine_tuning` sets True
-            once, to measure the damage.
+        base_training: the base's mode when the model is called without a
+            `training` value (`model(x)`). `fit()`, `evaluate()` and
+            `predict()` pass their own value, which overrides this one in
+            Keras 3: only frozen BatchNormalization layers stay in inference
+            mode during `fit()` (`02_fine_tuning` measures it).
 
     Returns:
         `keras.Model`, `float32 (batch, num_classes)` output even under a

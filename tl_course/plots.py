@@ -6,11 +6,14 @@ Every function returns a matplotlib `Figure` and changes no global style.
 import numpy as np
 
 __all__ = [
+    "accuracy_vs_fraction",
+    "compare_curves",
     "confusion_matrix",
     "confusion_matrix_figure",
     "embedding_projection",
     "learning_curves",
     "pca_2d",
+    "pseudo_label_rounds",
     "sample_grid",
 ]
 
@@ -54,7 +57,9 @@ def learning_curves(history, fine_tune_at=(), metrics=("loss", "accuracy")):
     Args:
         history: dict of per-epoch lists (`keras.callbacks.History.history`, or
             `training.join_histories(...)[0]`).
-        fine_tune_at: epoch indices where a new phase starts.
+        fine_tune_at: epoch indices where a new phase starts; the first is
+            marked "fine-tuning starts", later ones (progressive unfreezing)
+            "next stage".
         metrics: base metric names; `val_<name>` is drawn beside each.
     """
     if isinstance(fine_tune_at, int):
@@ -65,11 +70,40 @@ def learning_curves(history, fine_tune_at=(), metrics=("loss", "accuracy")):
         for key, style in ((name, "-"), (f"val_{name}", "--")):
             if key in history:
                 ax.plot(np.arange(1, len(history[key]) + 1), history[key], style, label=key)
-        for epoch in fine_tune_at:
-            ax.axvline(epoch + 0.5, color="gray", linestyle=":", label="fine-tuning starts")
+        for j, epoch in enumerate(fine_tune_at):  # one legend entry per kind of line
+            ax.axvline(epoch + 0.5, color="gray", linestyle=":" if j == 0 else "-.",
+                       label="fine-tuning starts" if j == 0 else ("next stage" if j == 1 else None))
         ax.set_xlabel("epoch")
         ax.set_title(name)
         ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def compare_curves(histories, metric="val_accuracy", title=None):
+    """Plot one metric of several runs on one axis, one line per run.
+
+    Taught in `01_feature_extraction` (three ways to train, side by side).
+
+    Args:
+        histories: `{run name: history dict}`, each a dict of per-epoch lists.
+        metric: the key to draw from each history, e.g. `"val_accuracy"`.
+        title: axis title; defaults to `metric`.
+
+    Raises:
+        ValueError: a history has no `metric`; the message names the run.
+    """
+    fig = _figure(figsize=(6, 3.8))
+    ax = fig.add_subplot(1, 1, 1)
+    for name, history in histories.items():
+        if metric not in history:
+            raise ValueError(
+                f"Expected every history to hold {metric!r}; received run {name!r} with keys {sorted(history)}."
+            )
+        ax.plot(np.arange(1, len(history[metric]) + 1), history[metric], label=name)
+    ax.set_xlabel("epoch")
+    ax.set_title(title or metric)
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -115,5 +149,55 @@ def embedding_projection(features, labels, class_names, title="embeddings (PCA)"
         ax.scatter(points[mask, 0], points[mask, 1], s=12, label=name, alpha=0.8)
     ax.set_title(title)
     ax.legend(fontsize=8, markerscale=1.5)
+    fig.tight_layout()
+    return fig
+
+
+def pseudo_label_rounds(runs):
+    """Plot, per round, the pseudo-labels used, their accuracy, and the count of the rarest class.
+
+    Taught in `04_semi_supervised`: the third panel shows a class being crowded out.
+
+    Args:
+        runs: `{name: SelfTraining or CoTraining}` (anything whose `.rounds` hold
+            `round`, `added`, `accuracy` and `per_class`).
+    """
+    panels = (("pseudo-labels used", lambda r: r.added), ("pseudo-label accuracy", lambda r: r.accuracy),
+              ("pseudo-labels of the rarest class", lambda r: int(np.min(r.per_class))))
+    fig = _figure(figsize=(13, 3.6))
+    for i, (title, value) in enumerate(panels):
+        ax = fig.add_subplot(1, len(panels), i + 1)
+        for name, run in runs.items():
+            ax.plot([r.round for r in run.rounds], [value(r) for r in run.rounds], "o-", label=name)
+            ax.set_xticks([r.round for r in run.rounds])
+        ax.set_xlabel("round")
+        ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def accuracy_vs_fraction(fractions, curves):
+    """Plot test accuracy against labelled fraction: mean line and ±1 std band per method.
+
+    Taught in `04_semi_supervised`.
+
+    Args:
+        fractions: labelled fractions, the x axis.
+        curves: `{name: float (draws, len(fractions))}` accuracies.
+    """
+    fig = _figure(figsize=(5.5, 3.8))
+    ax = fig.add_subplot(1, 1, 1)
+    for name, acc in curves.items():
+        acc = np.asarray(acc)
+        mean, std = acc.mean(0), acc.std(0)
+        ax.plot(fractions, mean, "o-", label=name)
+        ax.fill_between(fractions, mean - std, mean + std, alpha=0.2)
+    ax.set_xscale("log")
+    ax.set_xticks(fractions, [f"{f:.0%}" for f in fractions])
+    ax.minorticks_off()
+    ax.set_xlabel("labelled fraction of the training split")
+    ax.set_ylabel("test accuracy")
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

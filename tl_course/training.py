@@ -14,6 +14,7 @@ import numpy as np
 
 __all__ = [
     "DiscriminativeAdam",
+    "EpochTimer",
     "WarmupCosine",
     "join_histories",
     "standard_callbacks",
@@ -67,6 +68,7 @@ class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
         }
 
 
+@keras.saving.register_keras_serializable(package="tl_course")
 class DiscriminativeAdam(keras.optimizers.Adam):
     """Adam with a learning-rate factor per group of layers.
 
@@ -78,8 +80,9 @@ class DiscriminativeAdam(keras.optimizers.Adam):
 
     Args:
         learning_rate: the head's learning rate (a float or a schedule).
-        factors: list of `(layer_or_model, factor)`; each trainable weight of
-            the layer gets `learning_rate * factor`.
+        factors: list of `(layer_or_model, factor)`; each weight of the layer
+            that gets trained uses `learning_rate * factor` (the layer may
+            still be frozen when the optimizer is made).
         **kwargs: passed to `keras.optimizers.Adam`.
     """
 
@@ -87,7 +90,7 @@ class DiscriminativeAdam(keras.optimizers.Adam):
         super().__init__(learning_rate=learning_rate, **kwargs)
         self._factor_by_id = {}
         for layer, factor in factors:
-            for weight in layer.trainable_weights:
+            for weight in layer.weights:  # not trainable_weights: a frozen base has none yet
                 self._factor_by_id[id(weight)] = float(factor)
 
     def build(self, var_list):
@@ -114,6 +117,39 @@ def standard_callbacks(run_dir, monitor="val_loss", patience=3):
         keras.callbacks.ModelCheckpoint(str(run_dir / "best.keras"), monitor=monitor, save_best_only=True),
         keras.callbacks.CSVLogger(str(run_dir / "log.csv")),
     ]
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Record the wall time of every epoch of `fit`, validation included.
+
+    Taught in `01_feature_extraction`: the first epoch also pays for building
+    the graph (tracing) and decoding the images, the later ones show what an
+    epoch really costs.
+
+    Attributes:
+        seconds: list of floats, one per epoch finished, in order.
+
+    Example:
+
+    >>> timer = EpochTimer()
+    >>> model.fit(x, y, epochs=3, callbacks=[timer])  # doctest: +SKIP
+    >>> len(timer.seconds)  # doctest: +SKIP
+    3
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.seconds = []
+        self._start = None
+
+    def on_train_begin(self, logs=None):
+        self.seconds = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._start)
 
 
 def timed_fit(model, *args, **kwargs):
