@@ -19,4 +19,4 @@ lab: install
 	$(BIN)/jupyter lab notebooks/00_setup.ipynb
 
 test: install
-	TL_COURSE_QUICK=1 MPLBACKEND=Agg $(BIN)/python -m pytest tests
+	TL_COURSE_QUICK=1 MPLBACKEND=Agg $(BIN)/python -m pytest tests --durations=12

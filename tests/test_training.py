@@ -57,3 +57,17 @@ def test_join_histories():
     joined, boundaries = training.join_histories({"loss": [3, 2]}, {"loss": [1], "lr": [0.1]})
     assert joined["loss"] == [3, 2, 1] and boundaries == [2]
     assert np.isnan(joined["lr"][0]) and joined["lr"][2] == 0.1
+
+
+def test_timed_fit_on_a_dataset_raises_no_shuffle_warning():
+    import warnings
+
+    import tensorflow as tf
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    ds = tf.data.Dataset.from_tensor_slices((np.ones((8, 3), "float32"), np.zeros(8, "int32"))).batch(4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        history, seconds = training.timed_fit(model, ds, epochs=2)
+    assert len(history["loss"]) == 2 and seconds > 0

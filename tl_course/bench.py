@@ -4,7 +4,8 @@ In one run it times (1) end-to-end training of a head on a frozen base,
 which runs the base every epoch, against embedding once and training the same
 head on the cached embeddings, for the same epochs; and (2) embedding
 throughput through the real input pipeline (files, decode, resize) against
-the backbone alone on tensors already in memory.
+the backbone alone on tensors already in memory, and through the cached
+pipeline on a second pass (what every training epoch after the first sees).
 """
 
 import json
@@ -15,6 +16,33 @@ import time
 import numpy as np
 
 __all__ = ["format_result", "run", "save"]
+
+
+def _images_per_second(n, run, repeats=5):
+    """Best of `repeats` timings of `run()`, as images per second.
+
+    A pass over 750 images lasts a second or two, so one timing is noisy; the
+    best one is the least disturbed by the rest of the machine.
+    """
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return n / best
+
+
+def _embedding_rates(embedder, folder, image_size, batch_size=64):
+    """Images/s of one compiled forward pass fed three ways: files, the filled cache, tensors in memory."""
+    from tl_course import features, pipeline
+
+    from_files = pipeline.make_dataset(folder, image_size, batch_size, cache=False).map(lambda x, y: x)
+    cached = pipeline.make_dataset(folder, image_size, batch_size, cache=True).map(lambda x, y: x)
+    in_memory = list(cached)  # this first pass also fills the dataset's cache
+    features.run_batches(embedder, in_memory[:2])  # trace the forward pass outside the timings
+    n = len(folder)
+    return tuple(_images_per_second(n, lambda batches=batches: features.run_batches(embedder, batches))
+                 for batches in (from_files, cached, in_memory))
 
 
 def run(per_class=None, epochs=5, image_size=160, seed=0, batch_size=32, backbone="mobilenet_v2"):
@@ -35,7 +63,7 @@ def run(per_class=None, epochs=5, image_size=160, seed=0, batch_size=32, backbon
     end_to_end = models.build_classifier(base, backbone, n_classes, image_size)
     end_to_end.compile(**compile_args)
     start = time.perf_counter()
-    end_to_end.fit(ds["train"], validation_data=ds["val"], epochs=epochs, verbose=0)
+    end_to_end.fit(ds["train"], validation_data=ds["val"], epochs=epochs, shuffle=False, verbose=0)  # ds shuffles itself
     e2e_seconds = time.perf_counter() - start
     e2e_acc = end_to_end.evaluate(ds["test"], verbose=0)[1]
 
@@ -50,14 +78,7 @@ def run(per_class=None, epochs=5, image_size=160, seed=0, batch_size=32, backbon
     cached_seconds = time.perf_counter() - start
     cached_acc = head.evaluate(emb["test"].features, emb["test"].labels, verbose=0)[1]
 
-    start = time.perf_counter()
-    embedder.predict(pipeline.make_dataset(folder, image_size, 64, cache=False).map(lambda x, y: x), verbose=0)
-    pipeline_rate = len(folder) / (time.perf_counter() - start)
-    pixels, _ = pipeline.load_arrays(folder, image_size)
-    embedder.predict(pixels[:64], verbose=0)  # warm up outside the timing
-    start = time.perf_counter()
-    embedder.predict(pixels, batch_size=64, verbose=0)
-    memory_rate = len(folder) / (time.perf_counter() - start)
+    pipeline_rate, cached_rate, memory_rate = _embedding_rates(embedder, folder, image_size)
 
     return {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
@@ -67,6 +88,7 @@ def run(per_class=None, epochs=5, image_size=160, seed=0, batch_size=32, backbon
         "speedup": e2e_seconds / cached_seconds,
         "pipeline_images_per_second": pipeline_rate, "in_memory_images_per_second": memory_rate,
         "pipeline_over_memory": pipeline_rate / memory_rate,
+        "cached_pipeline_images_per_second": cached_rate, "cached_over_memory": cached_rate / memory_rate,
     }
 
 
@@ -83,9 +105,11 @@ def format_result(r):
         "",
         "| embedding | images/s |",
         "|---|---|",
-        f"| input pipeline (files, decode, resize) + backbone | {r['pipeline_images_per_second']:.0f} |",
+        f"| input pipeline, first pass (files, decode, resize) + backbone | {r['pipeline_images_per_second']:.0f} |",
+        f"| cached pipeline (second pass) + backbone | {r['cached_pipeline_images_per_second']:.0f} |",
         f"| backbone alone, tensors in memory | {r['in_memory_images_per_second']:.0f} |",
-        f"| ratio | {r['pipeline_over_memory']:.2f} |",
+        f"| first pass / in memory | {r['pipeline_over_memory']:.2f} |",
+        f"| cached pass / in memory | {r['cached_over_memory']:.2f} |",
     ])
 
 

@@ -155,10 +155,17 @@ class EpochTimer(keras.callbacks.Callback):
 def timed_fit(model, *args, **kwargs):
     """Call `model.fit` and time it.
 
+    A `tf.data.Dataset` shuffles itself (`pipeline.make_dataset(shuffle=True)`),
+    so `fit`'s own `shuffle` defaults to False for one: Keras 3.15 warns that it
+    ignores `shuffle=True` there.
+
     Returns:
         `(history_dict, seconds)`.
     """
     kwargs.setdefault("verbose", 0)
+    data = args[0] if args else kwargs.get("x")
+    if type(data).__module__.startswith("tensorflow") and hasattr(data, "element_spec"):
+        kwargs.setdefault("shuffle", False)
     start = time.perf_counter()
     history = model.fit(*args, **kwargs)
     return history.history, time.perf_counter() - start
