@@ -32,3 +32,9 @@ def test_every_lesson_is_in_the_readme_and_the_needs_table():
     for lesson in lessons:
         assert lesson in LESSONS, f"{lesson} missing from tl_course/lessons.py"
         assert f"notebooks/{lesson}.ipynb" in readme, f"{lesson} missing from the README lesson table"
+
+
+def test_readme_has_no_unfilled_placeholder():
+    readme = (ROOT / "README.md").read_text()
+    placeholders = re.findall(r"^[A-Z][A-Z0-9]*_[A-Z0-9_]+$", readme, re.M)
+    assert placeholders == [], f"README placeholders never filled with measured figures: {placeholders}"
