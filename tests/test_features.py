@@ -44,14 +44,3 @@ def test_any_change_recomputes(folder, embedder, tmp_path):
     make_image(Path(folder.sources[0]), color=(0, 255, 0))  # same file name, new content
     assert features.cache_key(embedder, folder, 128) != key
     assert not features.embed(embedder, folder, 128, cache_dir=cache).from_cache
-
-
-def test_run_batches_matches_predict_and_compiles_once(embedder):
-    rng = np.random.default_rng(0)
-    batches = [rng.uniform(0, 255, (n, 128, 128, 3)).astype("float32") for n in (4, 3)]
-    out = features.run_batches(embedder, batches)
-    expected = embedder.predict(np.concatenate(batches), verbose=0)
-    assert out.shape == (7, 256) and out.dtype == np.float32
-    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4)
-    assert features.inference_function(embedder) is features.inference_function(embedder)
-    assert features.run_batches(embedder, []).shape == (0, 256)

@@ -12,14 +12,13 @@ import hashlib
 import json
 import os
 import time
-import weakref
 from pathlib import Path
 
 import numpy as np
 
 from tl_course import settings
 
-__all__ = ["Embeddings", "cache_key", "embed", "embed_augmented", "inference_function", "run_batches"]
+__all__ = ["Embeddings", "cache_key", "embed", "embed_augmented"]
 
 
 @dataclasses.dataclass
@@ -78,32 +77,6 @@ def cache_key(embedder, folder, image_size):
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
 
 
-_INFERENCE_FUNCTIONS = weakref.WeakKeyDictionary()
-
-
-def inference_function(embedder):
-    """Return `embedder`'s forward pass (`training=False`) as one `tf.function`, made once per model.
-
-    `model.predict` on a file-reading `tf.data` pipeline embeds about 290
-    images/s on a 2-core CPU; this function fed by the same pipeline about 480
-    (`tl-course bench` times it). Not XLA-compiled: XLA is slower on CPUs.
-    """
-    import tensorflow as tf
-
-    if embedder not in _INFERENCE_FUNCTIONS:
-        _INFERENCE_FUNCTIONS[embedder] = tf.function(lambda x: embedder(x, training=False), reduce_retracing=True)
-    return _INFERENCE_FUNCTIONS[embedder]
-
-
-def run_batches(embedder, batches):
-    """Run `embedder` over an iterable of pixel batches; return `float32 (n, dim)` as NumPy."""
-    forward = inference_function(embedder)
-    outputs = [np.asarray(forward(x), dtype=np.float32) for x in batches]
-    if not outputs:
-        return np.zeros((0, embedder.output_shape[-1]), np.float32)
-    return np.concatenate(outputs)
-
-
 def embed(embedder, folder, image_size, batch_size=64, cache_dir=None, use_cache=True):
     """Compute (or load) the embeddings of every image in `folder`.
 
@@ -128,7 +101,7 @@ def embed(embedder, folder, image_size, batch_size=64, cache_dir=None, use_cache
         stored = np.load(path)
         return Embeddings(stored["features"], stored["labels"], True, time.perf_counter() - start, path)
     ds = pipeline.make_dataset(folder, image_size, batch_size, cache=False)
-    features = run_batches(embedder, (x for x, _ in ds))
+    features = embedder.predict(ds.map(lambda x, y: x), verbose=0).astype(np.float32)
     labels = np.asarray(folder.labels)
     _save_atomically(path, features=features, labels=labels)
     return Embeddings(features, labels, False, time.perf_counter() - start, path)
@@ -173,8 +146,9 @@ def embed_augmented(embedder, folder, image_size, augmentation, copies=1, batch_
     pixels, _ = pipeline.load_arrays(folder, image_size, batch_size)
     out = []
     for _ in range(copies):
-        out.append(run_batches(embedder, (augmentation(pixels[i:i + batch_size], training=True)
-                                          for i in range(0, len(pixels), batch_size))))
+        views = np.concatenate([np.asarray(augmentation(pixels[i:i + batch_size], training=True))
+                                for i in range(0, len(pixels), batch_size)])
+        out.append(embedder.predict(views, batch_size=batch_size, verbose=0).astype(np.float32))
     out = np.stack(out)
     _save_atomically(path, features=out)
     return out
