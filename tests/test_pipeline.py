@@ -34,3 +34,21 @@ def test_shuffle_one_hot_and_batch_map(folder):
     assert y.shape == (10, 2) and np.allclose(np.sum(y, axis=1), 1) and float(np.max(x)) == 0.0
     epoch1 = [int(np.argmax(v)) for v in y]
     assert sorted(epoch1) == [0] * 5 + [1] * 5
+
+
+def test_batch_map_runs_in_batch_order(folder):
+    """A stateful batch_map (MixUp draws from a seed generator) must see batches one at a time, in order,
+    so that one seed gives one run."""
+    import tensorflow as tf
+
+    calls = tf.Variable(0, dtype=tf.int32)
+
+    def stamp(x, y):
+        calls.assign_add(1)
+        return x * 0.0 + tf.cast(calls.read_value(), tf.float32), y
+
+    for _ in range(3):
+        calls.assign(0)
+        ds = pipeline.make_dataset(folder, 8, batch_size=1, batch_map=stamp)
+        stamps = [float(x[0, 0, 0, 0]) for x, _ in ds]
+        assert stamps == [float(i) for i in range(1, len(folder) + 1)]

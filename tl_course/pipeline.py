@@ -40,7 +40,9 @@ def make_dataset(
         cache: keep the decoded, resized images in memory after the first pass.
         one_hot: labels as one-hot float vectors (needed by MixUp and label smoothing).
         batch_map: optional function `(images, labels) -> (images, labels)` applied
-            per batch after caching, e.g. MixUp.
+            per batch after caching, e.g. MixUp. It runs on one batch at a time, in
+            order: a random `batch_map` (MixUp draws from a seed generator) then
+            gives the same batches for the same seed on every run.
 
     Returns:
         Dataset of `float32 (batch, size, size, 3)` pixels in [0, 255] and labels
@@ -61,7 +63,7 @@ def make_dataset(
         ds = ds.shuffle(max(len(folder), 1), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size)
     if batch_map is not None:
-        ds = ds.map(batch_map, num_parallel_calls=tf.data.AUTOTUNE)
+        ds = ds.map(batch_map)  # sequential: parallel calls would draw random numbers in any order
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
