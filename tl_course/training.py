@@ -163,8 +163,9 @@ def timed_fit(model, *args, **kwargs):
         `(history_dict, seconds)`.
     """
     kwargs.setdefault("verbose", 0)
-    data = args[0] if args else kwargs.get("x")
-    if type(data).__module__.startswith("tensorflow") and hasattr(data, "element_spec"):
+    import tensorflow as tf
+
+    if isinstance(args[0] if args else kwargs.get("x"), tf.data.Dataset):
         kwargs.setdefault("shuffle", False)
     start = time.perf_counter()
     history = model.fit(*args, **kwargs)
