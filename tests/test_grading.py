@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from tl_course import cli, doctor, gradebook, grading, handins
+from tl_course.core.manifest import LESSONS
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = [ROOT / lesson.notebook for lesson in LESSONS]
 LESSON = "00_setup"  # the fast lesson graded end to end
 TIMEOUT = 15  # seconds per exercise cell: what the infinite loop costs
 
@@ -297,20 +298,20 @@ def test_grading_kernel_gets_the_environment_and_odd_hand_ins_are_reported(tmp_p
              "del os.environ['TL_COURSE_QUICK']\nassert settings.quick_mode()",
              grade_id="env_check", grade=True, points=1),
     ]}
-    _write(tmp_path / "notebooks" / "00_probe.ipynb", lesson)
+    _write(tmp_path / "notebooks" / "00_setup.ipynb", lesson)
     course, subs = tmp_path / "course", tmp_path / "subs"
     grading.release(["00"], course, tmp_path / "notebooks")
-    answered = _answered(_nb(course / "release" / "00_probe" / "00_probe.ipynb"), lesson)
-    draft = _write(subs / "ann" / "draft" / "00_probe.ipynb", _nb(course / "release" / "00_probe" / "00_probe.ipynb"))
+    answered = _answered(_nb(course / "release" / "00_setup" / "00_setup.ipynb"), lesson)
+    draft = _write(subs / "ann" / "draft" / "00_setup.ipynb", _nb(course / "release" / "00_setup" / "00_setup.ipynb"))
     os.utime(draft, (time.time() - 3600, time.time() - 3600))  # an older, unanswered copy
-    _write(subs / "ann" / "00_probe.ipynb", answered)
-    _write(subs / "ben" / "00_probe.ipynb", "{not json")
+    _write(subs / "ann" / "00_setup.ipynb", answered)
+    _write(subs / "ben" / "00_setup.ipynb", "{not json")
     _write(subs / "cy" / "homework.ipynb", answered)
-    _write(subs / "bad name!" / "00_probe.ipynb", answered)
+    _write(subs / "bad name!" / "00_setup.ipynb", answered)
     submissions, problems, scores = grading.grade(subs, course, exercise_timeout=TIMEOUT, log=lambda line: None)
     assert [(s.student, s.notes) for s in submissions] == [("ann", ["lesson cell 3 raised ValueError: invalid literal for int() with base 10: 'lesson code that breaks'"])]
     assert {(s.exercise, s.score, s.max_score) for s in scores} == {("ex1", 2, 2), ("env_check", 1, 1)}
-    assert len(problems) == 4 and "ann: 2 notebooks for 00_probe, graded the newest, 00_probe.ipynb" in problems[0]
-    assert "bad name!: skipped" in problems[1] and "ben: 00_probe.ipynb is not a notebook" in problems[2]
+    assert len(problems) == 4 and "ann: 2 notebooks for 00_setup, graded the newest, 00_setup.ipynb" in problems[0]
+    assert "bad name!: skipped" in problems[1] and "ben: 00_setup.ipynb is not a notebook" in problems[2]
     assert "cy: ignored homework.ipynb" in problems[3]
     assert "TL_COURSE_QUICK" not in os.environ, "the grading environment is undone"

@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 
 from tl_course import notebook_format
+from tl_course.core.manifest import LESSONS
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = [ROOT / lesson.notebook for lesson in LESSONS]
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

@@ -12,13 +12,16 @@ from pathlib import Path
 
 import pytest
 
+from tl_course.core.manifest import LESSONS
+
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = [ROOT / lesson.notebook for lesson in LESSONS]
 
 
-def test_every_lesson_is_collected():
-    assert [p.name[:2] for p in NOTEBOOKS] == [f"{i:02d}" for i in range(len(NOTEBOOKS))]
-    assert len(NOTEBOOKS) >= 3
+def test_the_manifest_lists_every_lesson_notebook_in_order():
+    on_disk = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert [lesson.name for lesson in LESSONS] == on_disk, "tl_course/core/manifest.py and notebooks/ disagree"
+    assert [lesson.number for lesson in LESSONS] == [f"{i:02d}" for i in range(len(LESSONS))]
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

@@ -24,14 +24,21 @@ def test_readme_commands_and_ci():
     assert "jupyter lab notebooks/00_setup.ipynb" in makefile and "pytest tests" in makefile
 
 
-def test_every_lesson_is_in_the_readme_and_the_needs_table():
-    from tl_course.lessons import LESSONS
+def test_every_lesson_of_the_manifest_is_in_the_readme():
+    from tl_course.core.manifest import LESSONS
 
-    lessons = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     readme = (ROOT / "README.md").read_text()
-    for lesson in lessons:
-        assert lesson in LESSONS, f"{lesson} missing from tl_course/lessons.py"
-        assert f"notebooks/{lesson}.ipynb" in readme, f"{lesson} missing from the README lesson table"
+    for lesson in LESSONS:
+        assert f"]({lesson.notebook})" in readme, f"{lesson.name} missing from the README lesson table"
+
+
+def test_every_dataset_a_lesson_names_is_registered():
+    from tl_course import data
+    from tl_course.core.manifest import LESSONS
+
+    named = {name for lesson in LESSONS for name in lesson.datasets + lesson.optional_datasets}
+    assert named and named <= set(data.registry()), f"unregistered: {sorted(named - set(data.registry()))}"
+    assert set(data.registry()) <= named, "a registered dataset no lesson uses is never downloaded"
 
 
 def test_readme_has_no_unfilled_placeholder():

@@ -7,7 +7,7 @@ import platform
 from importlib import metadata
 
 from tl_course import backbones, data, settings
-from tl_course.lessons import LESSONS
+from tl_course.core.manifest import LESSONS
 
 __all__ = ["download_all", "lesson_readiness", "report"]
 
@@ -22,22 +22,22 @@ def _version(package):
 
 
 def _needed_weights():
-    return sorted({need for lesson in LESSONS.values() for need in lesson["weights"]})
+    return sorted({need for lesson in LESSONS for need in lesson.weights})
 
 
-def _needed_datasets():
-    return sorted({name for lesson in LESSONS.values() for name in lesson["datasets"]})
+def _needed_datasets(optional=False):
+    return sorted({name for lesson in LESSONS for name in lesson.datasets + (lesson.optional_datasets if optional else ())})
 
 
 def lesson_readiness():
     """Return `{lesson: [missing item, ...]}`; an empty list means it runs offline."""
     missing = {}
-    for lesson, needs in LESSONS.items():
-        missing[lesson] = [
+    for lesson in LESSONS:
+        missing[lesson.name] = [
             f"weights {backbones.get_backbone(name).weights_file(size, include_top=top)}"
-            for name, size, top in needs["weights"]
+            for name, size, top in lesson.weights
             if not backbones.weights_status(name, size, include_top=top)[0]
-        ] + [f"dataset {name}" for name in needs["datasets"] if data.dataset_status(name)[0] is None]
+        ] + [f"dataset {name}" for name in lesson.datasets if data.dataset_status(name)[0] is None]
     return missing
 
 
@@ -62,9 +62,10 @@ def report(gpus=None):
         ok, note = backbones.weights_status(name, size, include_top=top)
         lines.append(f"  [{'ok' if ok else '--'}] {name} {size}px{' with top' if top else ''}: {note}")
     lines.append("datasets:")
-    for name in _needed_datasets():
+    required = _needed_datasets()
+    for name in _needed_datasets(optional=True):
         path, note = data.dataset_status(name)
-        lines.append(f"  [{'ok' if path else '--'}] {name}: {note}")
+        lines.append(f"  [{'ok' if path else '--'}] {name}: {note}" + ("" if name in required else " (optional)"))
     lines.append("lessons offline:")
     for lesson, missing in lesson_readiness().items():
         lines.append(f"  [{'ok' if not missing else '--'}] {lesson}" + (f": needs {', '.join(missing)}" if missing else ""))
@@ -91,7 +92,7 @@ def download_all():
             results.append((fname, "downloaded"))
         except Exception as error:  # noqa: BLE001 - report and go on with the rest
             results.append((fname, f"failed: {error}"))
-    for name in _needed_datasets():
+    for name in _needed_datasets(optional=True):
         if data.dataset_status(name)[0] is not None:
             results.append((name, "cached"))
             continue

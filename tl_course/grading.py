@@ -34,6 +34,7 @@ import time
 import warnings
 from pathlib import Path
 
+from tl_course.core.manifest import lesson_names, notebook_path
 from tl_course.gradebook import COURSE_ID, cell_notes, exercise_scores, write_csv
 from tl_course.handins import collect, resolve_lessons
 
@@ -117,7 +118,7 @@ def load_config(course_dir, exercise_timeout=None, lesson_timeout=None):
 
 def _default_notebooks_dir():
     for candidate in (Path.cwd() / "notebooks", Path(__file__).resolve().parents[1] / "notebooks"):
-        if any(candidate.glob("[0-9][0-9]_*.ipynb")):
+        if all(notebook_path(name, candidate).is_file() for name in lesson_names()):
             return candidate
     raise FileNotFoundError(f"expected the lesson notebooks in {Path.cwd() / 'notebooks'}, received none: "
                             "run from the course checkout or pass --notebooks DIR")
@@ -126,13 +127,23 @@ def _default_notebooks_dir():
 def find_lessons(names=None, notebooks_dir=None):
     """Return the lesson notebooks (`NN_topic.ipynb` paths) named by `names`, or all of them.
 
+    The lessons are those of the course manifest (`tl_course.core.manifest.LESSONS`), in order.
+
     Args:
         names: lesson names such as `"00"`, `"00_setup"` or `"notebooks/00_setup.ipynb"`; None for all.
         notebooks_dir: the folder of lessons (default: `./notebooks`, else the checkout's).
+
+    Raises:
+        ValueError: a name matches no lesson of the manifest.
+        FileNotFoundError: a chosen lesson's notebook is not in `notebooks_dir`.
     """
     notebooks_dir = Path(notebooks_dir) if notebooks_dir else _default_notebooks_dir()
-    lessons = {p.stem: p for p in sorted(notebooks_dir.glob("[0-9][0-9]_*.ipynb"))}
-    return [lessons[stem] for stem in resolve_lessons(names, list(lessons))] if names else list(lessons.values())
+    chosen = resolve_lessons(names, lesson_names()) if names else lesson_names()
+    paths = [notebook_path(name, notebooks_dir) for name in chosen]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(f"expected the lesson notebooks {', '.join(missing)}, received no such files")
+    return paths
 
 
 @contextlib.contextmanager
