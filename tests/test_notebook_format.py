@@ -51,3 +51,57 @@ def test_format_detects_outputs_and_wrong_badge(tmp_path):
     assert any("Colab badge" in p for p in found)
     assert notebook_format.format_notebook(target)
     assert [p for p in notebook_format.problems(target, tmp_path) if "badge" not in p] == []
+
+
+def _tl_course_modules(code):
+    """The `tl_course` modules a notebook's code imports, as imported module objects."""
+    import ast
+    import importlib
+
+    found = []
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "tl_course":
+            for alias in node.names:
+                try:
+                    found.append(importlib.import_module(f"{node.module}.{alias.name}"))
+                except ImportError:  # a name inside a module, not a module
+                    found.append(importlib.import_module(node.module))
+        elif isinstance(node, ast.Import):
+            found += [importlib.import_module(a.name) for a in node.names if a.name.split(".")[0] == "tl_course"]
+    return found
+
+
+def _names_asked_for(cells):
+    """Names an exercise asks the learner to write: top-level defs, classes and assignments of its solution cells."""
+    import ast
+
+    names = set()
+    for cell in cells:
+        if not cell["metadata"].get("nbgrader", {}).get("solution"):
+            continue
+        for node in ast.parse(cell["source"]).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.Assign):
+                names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return names
+
+
+def handed_over(nb):
+    """Return `[(name, module)]` for every name an exercise asks for that an imported course module already has."""
+    code = "\n".join(line for c in nb["cells"] if c["cell_type"] == "code"
+                     for line in c["source"].splitlines() if not line.lstrip().startswith(("%", "!")))
+    modules = _tl_course_modules(code)
+    return sorted((name, m.__name__) for name in _names_asked_for(nb["cells"]) for m in modules if hasattr(m, name))
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_no_exercise_asks_for_what_the_package_hands_over(notebook):
+    assert handed_over(json.loads(notebook.read_text())) == []
+
+
+def test_the_handed_over_check_catches_a_planted_answer():
+    nb = json.loads(NOTEBOOKS[0].read_text())
+    nb["cells"].append({"cell_type": "code", "metadata": {"nbgrader": {"solution": True, "grade_id": "exx"}},
+                        "source": "def scan_image_folder(root):\n    ### BEGIN SOLUTION\n    pass\n    ### END SOLUTION"})
+    assert ("scan_image_folder", "tl_course.images") in handed_over(nb)
