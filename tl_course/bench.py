@@ -15,6 +15,8 @@ import time
 
 import numpy as np
 
+from tl_course.core.timing import fastest_in_turns
+
 __all__ = ["format_result", "run", "save"]
 
 
@@ -24,12 +26,7 @@ def _images_per_second(n, run, repeats=5):
     A pass over 750 images lasts a second or two, so one timing is noisy; the
     best one is the least disturbed by the rest of the machine.
     """
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return n / best
+    return n / fastest_in_turns([run], repeats)[0]
 
 
 def _embedding_rates(embedder, folder, image_size, batch_size=64):

@@ -18,12 +18,12 @@ Example:
 import os
 import re
 import shutil
-import time
 from pathlib import Path
 
 import numpy as np
 
 from tl_course import backbones, settings
+from tl_course.core.timing import fastest_in_turns
 
 __all__ = [
     "PET_SPECIES",
@@ -130,7 +130,7 @@ def compare_predict_times(models, inputs, batch_size=64, repeats=5):
     calls = [lambda m=model: m.predict(inputs, batch_size=batch_size, verbose=0) for model in models]
     for model in models:  # build each prediction function outside the timing
         model.predict(inputs[:batch_size], batch_size=batch_size, verbose=0)
-    return _fastest_in_turns(calls, repeats)
+    return fastest_in_turns(calls, repeats)
 
 
 def compare_train_step_times(models, inputs, targets, repeats=10):
@@ -154,19 +154,7 @@ def compare_train_step_times(models, inputs, targets, repeats=10):
     calls = [lambda m=model, y=y: m.train_on_batch(inputs, y) for model, y in zip(models, targets)]
     for call in calls:  # build each training function outside the timing
         call()
-    return _fastest_in_turns(calls, repeats)
-
-
-def _fastest_in_turns(calls, repeats):
-    if repeats < 1:
-        raise ValueError(f"Expected repeats >= 1; received {repeats}.")
-    best = [float("inf")] * len(calls)
-    for _ in range(repeats):
-        for i, call in enumerate(calls):
-            start = time.perf_counter()
-            call()
-            best[i] = min(best[i], time.perf_counter() - start)
-    return best
+    return fastest_in_turns(calls, repeats)
 
 
 def pet_species(breeds):
