@@ -25,9 +25,9 @@ def _fresh_course_cache(tmp_path_factory, monkeypatch):
 
 def _assets():
     """Return (flowers folder, weights ok) from the current environment."""
-    from tl_course import backbones, data
+    from tl_course.core import backbones, datasets
 
-    path, _ = data.dataset_status("flower_photos")
+    path, _ = datasets.dataset_status("flower_photos")
     weights_ok = backbones.weights_status("mobilenet_v2", 160)[0]
     return path, weights_ok
 

@@ -15,6 +15,20 @@ def test_environment_yml_declares_the_same_pinned_dependencies():
     assert "tensorflow==2.21.0" in deps and any(d.startswith("keras==3.") for d in deps)
 
 
+def test_learners_install_no_instructor_or_test_tools():
+    """`pip install tl-course` (and `make lab`) brings the lessons' needs; nbgrader and the test tools are extras."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = lambda pins: {re.split(r"[=<>\[ ]", pin)[0].lower() for pin in pins}
+    extras = project["optional-dependencies"]
+    assert names(extras["instructor"]) == {"nbgrader"}
+    assert {"pytest", "nbval"} <= names(extras["dev"])
+    assert not names(project["dependencies"]) & (names(extras["instructor"]) | names(extras["dev"]))
+    assert all("==" in pin for pins in extras.values() for pin in pins)
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^\t\$\(VENV\)/bin/python -m pip install --quiet -e \.$", makefile, re.M), "make lab: no extras"
+    assert '-e ".[instructor,dev]"' in makefile and "$(DEV_VENV)/bin/python -m pytest tests" in makefile
+
+
 def test_readme_commands_and_ci():
     readme = (ROOT / "README.md").read_text()
     assert "make lab" in readme and "make test" in readme
@@ -30,15 +44,6 @@ def test_every_lesson_of_the_manifest_is_in_the_readme():
     readme = (ROOT / "README.md").read_text()
     for lesson in LESSONS:
         assert f"]({lesson.notebook})" in readme, f"{lesson.name} missing from the README lesson table"
-
-
-def test_every_dataset_a_lesson_names_is_registered():
-    from tl_course import data
-    from tl_course.core.manifest import LESSONS
-
-    named = {name for lesson in LESSONS for name in lesson.datasets + lesson.optional_datasets}
-    assert named and named <= set(data.registry()), f"unregistered: {sorted(named - set(data.registry()))}"
-    assert set(data.registry()) <= named, "a registered dataset no lesson uses is never downloaded"
 
 
 def test_readme_has_no_unfilled_placeholder():

@@ -1,32 +1,13 @@
 """tl-course: helpers for the transfer-learning lessons in `notebooks/`.
 
-Import the topic module you need (`from tl_course import backbones, data`);
-importing this package loads neither TensorFlow nor Keras and changes no state.
+- `tl_course.core`: what two or more lessons use (settings, images, datasets, sampling, backbones, ...);
+- `tl_course.lessons.<topic>`: one module per notebook, `notebooks/NN_<topic>.ipynb`;
+- `tl_course.instructor`: nbgrader tooling (release, hand-ins, autograde, gradebook);
+- `tl_course.cli`: the `tl-course` command.
+
+Importing this package loads neither TensorFlow nor Keras and changes no state.
 """
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "backbones",
-    "bench",
-    "cli",
-    "core",
-    "data",
-    "device",
-    "doctor",
-    "features",
-    "gradebook",
-    "grading",
-    "handins",
-    "images",
-    "models",
-    "multitask",
-    "notebook_format",
-    "pipeline",
-    "plots",
-    "semi",
-    "sequential",
-    "settings",
-    "splits",
-    "training",
-]
+__all__ = ["cli", "core", "instructor", "lessons"]

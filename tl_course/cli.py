@@ -7,23 +7,23 @@ __all__ = ["main"]
 
 
 def _doctor(args):
-    from tl_course import doctor
+    from tl_course.lessons import setup
 
-    print(doctor.report())
+    print(setup.report())
     return 0
 
 
 def _download(args):
-    from tl_course import doctor
+    from tl_course.lessons import setup
 
-    results = doctor.download_all()
+    results = setup.download_all()
     for item, status in results:
         print(f"{item}: {status}")
     return 1 if any(status.startswith("failed") for _, status in results) else 0
 
 
 def _bench(args):
-    from tl_course import bench
+    from tl_course.core import bench
 
     result = bench.run(per_class=args.per_class, epochs=args.epochs, image_size=args.image_size, seed=args.seed)
     print(bench.format_result(result))
@@ -33,7 +33,7 @@ def _bench(args):
 
 
 def _format(args):
-    from tl_course import notebook_format
+    from tl_course.instructor import notebook_format
 
     changed = [p for p in args.notebooks if notebook_format.format_notebook(p)]
     for path in changed:
@@ -41,11 +41,20 @@ def _format(args):
     return 0
 
 
+_NO_NBGRADER = ("nbgrader is not installed: expected the instructor extra, received a learner's install. "
+                "Run `pip install -e \".[instructor]\"` (or `make test`, which installs it into .venv-dev).")
+
+
 def _release(args):
-    from tl_course import grading
+    from tl_course.instructor import grading
 
     try:
         paths = grading.release(args.lessons or None, args.course, args.notebooks)
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] != "nbgrader":
+            raise
+        print(f"tl-course release: {_NO_NBGRADER}", file=sys.stderr)
+        return 2
     except (ValueError, FileNotFoundError, RuntimeError) as error:
         print(f"tl-course release: {error}", file=sys.stderr)
         return 2
@@ -57,13 +66,18 @@ def _release(args):
 def _grade(args):
     import os
 
-    from tl_course import gradebook, grading
+    from tl_course.instructor import gradebook, grading
 
     csv_path = args.csv or os.path.join(args.course, "grades.csv")
     try:
         submissions, problems, scores = grading.grade(
             args.submissions, args.course, args.lesson or None, exercise_timeout=args.timeout, force=args.force,
             feedback=args.feedback, csv_path=csv_path)
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] != "nbgrader":
+            raise
+        print(f"tl-course grade: {_NO_NBGRADER}", file=sys.stderr)
+        return 2
     except (ValueError, FileNotFoundError) as error:
         print(f"tl-course grade: {error}", file=sys.stderr)
         return 2

@@ -17,6 +17,9 @@ __all__ = ["LESSONS", "Lesson", "get_lesson", "lesson_names", "notebook_path"]
 class Lesson:
     """One lesson of the course.
 
+    Its helper module is `module` (`tl_course/lessons/<topic>.py`), whose docstring opens
+    "Taught in <name>".
+
     Attributes:
         name: the notebook's stem, `NN_topic`, e.g. `"04_semi_supervised"`.
         weights: ImageNet weights it needs, as `(backbone, image_size, include_top)`.
@@ -38,6 +41,11 @@ class Lesson:
     def topic(self):
         """The topic, e.g. `"semi_supervised"`: the lesson's helper module is `tl_course.lessons.<topic>`."""
         return self.name[3:]
+
+    @property
+    def module(self):
+        """The lesson's helper module, e.g. `"tl_course.lessons.semi_supervised"`."""
+        return f"tl_course.lessons.{self.topic}"
 
     @property
     def notebook(self):

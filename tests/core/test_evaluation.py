@@ -1,0 +1,32 @@
+"""Accuracy, the linear probe and paired comparisons."""
+
+import numpy as np
+import pytest
+
+from tl_course.core import evaluation
+
+
+def test_compare_paired():
+    a = np.array([0.80, 0.82, 0.78, 0.81])
+    assert evaluation.compare_paired(a, a - 0.05).verdict == "a"
+    assert evaluation.compare_paired(a - 0.05, a).verdict == "b"
+    tie = evaluation.compare_paired(a, a + np.array([0.02, -0.02, 0.01, -0.01]))
+    assert tie.verdict == "tie" and np.isclose(tie.mean_diff, 0)
+    # mean / standard error = 2.4: beyond 2, but within Student's t for 4 degrees of freedom (2.776)
+    diffs = np.array([0.05, 0.01, 0.03, 0.06, -0.005])
+    small = evaluation.compare_paired(diffs, np.zeros(5))
+    half = 2.776 * diffs.std(ddof=1) / np.sqrt(5)
+    assert small.verdict == "tie" and np.allclose(small.ci, (diffs.mean() - half, diffs.mean() + half))
+    assert evaluation.compare_paired(np.tile(diffs, 4), np.zeros(20)).verdict == "a"  # more runs, same effect
+    with pytest.raises(ValueError, match="equal-length"):
+        evaluation.compare_paired([0.1], [0.2])
+
+
+def test_fit_probe_separates_blobs_and_accuracy_scores_a_model():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], 30)
+    x = np.eye(8)[y] * 3 + rng.normal(0, 0.6, (len(y), 8))
+    probe = evaluation.fit_probe(x[::2], y[::2])
+    assert probe.score(x[1::2], y[1::2]) > 0.9
+    identity = lambda batch, training=False: batch[:, :3]  # noqa: E731 (a model's call signature)
+    assert evaluation.accuracy(identity, np.eye(3)[[0, 1, 2, 2]], [0, 1, 2, 0]) == 0.75

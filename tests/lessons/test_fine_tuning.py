@@ -1,0 +1,45 @@
+"""Lesson 02's schedule, callbacks and joined histories."""
+
+import keras
+import numpy as np
+import pytest
+
+from tl_course.core import model_builders, training
+from tl_course.lessons import fine_tuning
+
+
+def test_warmup_then_cosine():
+    schedule = fine_tuning.WarmupCosine(1e-3, total_steps=110, warmup_steps=10, final_fraction=0.1)
+    lr = np.array([float(schedule(s)) for s in range(111)])
+    assert lr[0] == 0 and np.isclose(lr[5], 5e-4) and np.isclose(lr[10], 1e-3)
+    assert np.all(np.diff(lr[:11]) > 0) and np.all(np.diff(lr[10:]) <= 1e-12)
+    assert np.isclose(lr[60], 1e-3 * (0.1 + 0.9 * 0.5)) and np.isclose(lr[110], 1e-4)
+    again = fine_tuning.WarmupCosine.from_config(schedule.get_config())
+    assert float(again(37)) == float(schedule(37))
+
+
+@pytest.mark.parametrize("total,warmup", [(0, 0), (10, 10), (10, -1)])
+def test_warmup_cosine_rejects_bad_steps(total, warmup):
+    with pytest.raises(ValueError, match="Expected total_steps"):
+        fine_tuning.WarmupCosine(1e-3, total, warmup)
+
+
+def test_standard_callbacks_stop_early_restore_and_log(tmp_path):
+    model = model_builders.build_head(3, 2, dropout=0.0)
+    model.compile(optimizer=keras.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy")
+    x = np.random.default_rng(0).normal(size=(32, 3)).astype("float32")
+    y = (x[:, 0] > 0).astype(int)
+    noise = np.random.default_rng(1).integers(0, 2, 32)  # validation labels unrelated to x: no progress
+    history, seconds = training.timed_fit(model, x, y, validation_data=(x, noise), epochs=50,
+                                          callbacks=fine_tuning.standard_callbacks(tmp_path / "run", patience=2))
+    assert len(history["loss"]) < 50 and seconds > 0
+    best = int(np.argmin(history["val_loss"]))
+    assert np.isclose(model.evaluate(x, noise, verbose=0), history["val_loss"][best], rtol=1e-4)
+    assert (tmp_path / "run" / "best.keras").exists()
+    assert len((tmp_path / "run" / "log.csv").read_text().strip().splitlines()) == len(history["loss"]) + 1
+
+
+def test_join_histories():
+    joined, boundaries = fine_tuning.join_histories({"loss": [3, 2]}, {"loss": [1], "lr": [0.1]})
+    assert joined["loss"] == [3, 2, 1] and boundaries == [2]
+    assert np.isnan(joined["lr"][0]) and joined["lr"][2] == 0.1

@@ -1,0 +1,99 @@
+"""Taught in 00_setup: what is installed, cached and missing (`tl-course doctor` and `tl-course download`)."""
+
+import platform
+from importlib import metadata
+
+from tl_course.core import backbones, datasets, device, settings
+from tl_course.core.manifest import LESSONS
+
+__all__ = ["download_all", "lesson_readiness", "report"]
+
+_PACKAGES = ("tensorflow", "keras", "tensorflow-hub", "numpy", "jupyterlab", "nbval", "nbgrader")
+
+
+def _version(package):
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _needed_weights():
+    return sorted({need for lesson in LESSONS for need in lesson.weights})
+
+
+def _needed_datasets(optional=False):
+    return sorted({name for lesson in LESSONS for name in lesson.datasets + (lesson.optional_datasets if optional else ())})
+
+
+def lesson_readiness():
+    """Return `{lesson: [missing item, ...]}`; an empty list means it runs offline."""
+    missing = {}
+    for lesson in LESSONS:
+        missing[lesson.name] = [
+            f"weights {backbones.get_backbone(name).weights_file(size, include_top=top)}"
+            for name, size, top in lesson.weights
+            if not backbones.weights_status(name, size, include_top=top)[0]
+        ] + [f"dataset {name}" for name in lesson.datasets if datasets.dataset_status(name)[0] is None]
+    return missing
+
+
+def report(gpus=None):
+    """Return the doctor's report as text.
+
+    Args:
+        gpus: GPU list as from `device.detect_gpus` (None detects them).
+    """
+    gpus = device.detect_gpus() if gpus is None else gpus
+    lines = [f"python {platform.python_version()}"]
+    lines += [f"{p} {_version(p)}" for p in _PACKAGES]
+    lines.append(device.plan_device(gpus).summary)
+    lines.append(f"KERAS_HOME       {settings.keras_home()}")
+    lines.append(f"TL_COURSE_DATA   {settings.data_dir() or '(unset)'}")
+    lines.append(f"TL_COURSE_CACHE  {settings.cache_dir()}")
+    lines.append(f"mode             {'quick' if settings.quick_mode() else 'full'}, downloads {'off' if settings.offline() else 'on'}")
+    lines.append("weights:")
+    for name, size, top in _needed_weights():
+        ok, note = backbones.weights_status(name, size, include_top=top)
+        lines.append(f"  [{'ok' if ok else '--'}] {name} {size}px{' with top' if top else ''}: {note}")
+    lines.append("datasets:")
+    required = _needed_datasets()
+    for name in _needed_datasets(optional=True):
+        path, note = datasets.dataset_status(name)
+        lines.append(f"  [{'ok' if path else '--'}] {name}: {note}" + ("" if name in required else " (optional)"))
+    lines.append("lessons offline:")
+    for lesson, missing in lesson_readiness().items():
+        lines.append(f"  [{'ok' if not missing else '--'}] {lesson}" + (f": needs {', '.join(missing)}" if missing else ""))
+    return "\n".join(lines)
+
+
+def download_all():
+    """Fetch every weight file and dataset the lessons need into the Keras cache.
+
+    Returns:
+        list of `(item, status)`, status `"cached"`, `"downloaded"` or an error message.
+    """
+    import keras
+
+    results = []
+    for name, size, top in _needed_weights():
+        spec = backbones.get_backbone(name)
+        fname = spec.weights_file(size, include_top=top)
+        if backbones.weights_status(name, size, include_top=top)[0]:
+            results.append((fname, "cached"))
+            continue
+        try:
+            keras.utils.get_file(fname, spec.url_base + fname, cache_subdir="models")
+            results.append((fname, "downloaded"))
+        except Exception as error:  # noqa: BLE001 - report and go on with the rest
+            results.append((fname, f"failed: {error}"))
+    for name in _needed_datasets(optional=True):
+        if datasets.dataset_status(name)[0] is not None:
+            results.append((name, "cached"))
+            continue
+        try:
+            datasets.download(name)
+            results.append((name, "downloaded"))
+        except Exception as error:  # noqa: BLE001
+            results.append((name, f"failed: {error}"))
+    return results
