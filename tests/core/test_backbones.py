@@ -99,3 +99,14 @@ def test_cached_mobilenet_v2_at_160_is_real_imagenet(imagenet_weights, flowers):
     assert scores.mean() >= 0.80
     untrained = backbones.load_backbone("mobilenet_v2", 160, weights=None)
     assert not np.allclose(untrained.get_layer("Conv1").get_weights()[0], base.get_layer("Conv1").get_weights()[0])
+
+
+def test_resolve_weights_looks_in_the_folder_it_is_given(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not available offline") as error:
+        backbones.resolve_weights("mobilenet_v2", 160, allow_download=False, models_dir=tmp_path)
+    assert "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_160_no_top.h5" in str(error.value)
+    assert str(tmp_path) in str(error.value)
+    (tmp_path / "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224_no_top.h5").write_bytes(b"")
+    weights, note = backbones.resolve_weights("mobilenet_v2", 160, allow_download=False, models_dir=tmp_path)
+    assert weights == str(tmp_path / "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224_no_top.h5")
+    assert "trained at 224px" in note

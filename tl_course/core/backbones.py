@@ -13,6 +13,7 @@ Example:
 
 import dataclasses
 import re
+from pathlib import Path
 
 from tl_course.core import settings
 
@@ -138,7 +139,7 @@ def get_backbone(name):
         ) from None
 
 
-def resolve_weights(name, image_size=None, alpha=None, include_top=False, allow_download=None):
+def resolve_weights(name, image_size=None, alpha=None, include_top=False, allow_download=None, models_dir=None):
     """Decide where a backbone's ImageNet weights come from, without loading them.
 
     Order: the exact file in `$KERAS_HOME/models`; for MobileNet and
@@ -155,6 +156,7 @@ def resolve_weights(name, image_size=None, alpha=None, include_top=False, allow_
         alpha: width multiplier (MobileNet families only).
         include_top: whether the 1000-class ImageNet classifier is wanted.
         allow_download: False never downloads; None follows `TL_COURSE_OFFLINE`.
+        models_dir: the folder to look in; None is Keras' cache, `$KERAS_HOME/models`.
 
     Returns:
         `(weights, note)`: `"imagenet"` or a file path to pass as `weights=`,
@@ -165,7 +167,7 @@ def resolve_weights(name, image_size=None, alpha=None, include_top=False, allow_
             the message names the file and the folder to put it in.
     """
     spec = get_backbone(name)
-    models_dir = settings.keras_home() / "models"
+    models_dir = Path(models_dir) if models_dir is not None else settings.keras_home() / "models"
     wanted = spec.weights_file(image_size, alpha, include_top)
     if (models_dir / wanted).is_file():
         return "imagenet", f"cached {wanted}"
@@ -183,7 +185,7 @@ def resolve_weights(name, image_size=None, alpha=None, include_top=False, allow_
 
 def _missing_weights(spec, wanted, models_dir):
     return settings.missing_offline(
-        f"ImageNet weights for {spec.name!r}", f"the file {wanted} in {models_dir}", f"{spec.url_base}{wanted}",
+        f"The ImageNet weight file for {spec.name!r}", f"the file {wanted} in {models_dir}", f"{spec.url_base}{wanted}",
         f"put it in {models_dir}, or point KERAS_HOME at a folder whose models/ holds it",
     )
 
