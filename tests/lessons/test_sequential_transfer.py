@@ -38,6 +38,26 @@ def test_saved_stage_reloads_and_continues(tmp_path):
         assert np.array_equal(old.numpy(), new.numpy())
 
 
+def test_weights_file_moves_the_adapter_to_a_head_of_another_size(tmp_path):
+    stage, _ = _stage(classes=3)
+    x = np.random.default_rng(2).normal(size=(12, 8)).astype("float32")
+    stage.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    stage.fit(pipeline.array_dataset(x, np.arange(12) % 3, batch_size=4), epochs=2, verbose=0)
+    stage.save_weights(tmp_path / "stage1.weights.h5")
+    with pytest.raises(ValueError, match="could not be loaded"):
+        _stage(classes=2, name="target")[0].load_weights(tmp_path / "stage1.weights.h5")
+    target, adapter = _stage(classes=2, name="target")
+    fresh_head = freezing.snapshot_weights(target.get_layer("target"))
+    target.load_weights(tmp_path / "stage1.weights.h5", skip_mismatch=True)
+    for old, new in zip(stage.get_layer("adapter").weights, adapter.weights):
+        assert np.array_equal(old.numpy(), new.numpy())
+    assert freezing.moved_weights(fresh_head, target.get_layer("target")) == []
+    same, _ = _stage(classes=2, name="target")
+    target.save_weights(tmp_path / "stage2.weights.h5")
+    same.load_weights(tmp_path / "stage2.weights.h5")
+    assert np.array_equal(same.predict(x, verbose=0), target.predict(x, verbose=0))
+
+
 def test_two_heads_and_zero_sample_weight_leave_old_head_alone():
     stage, adapter = _stage()
     old_head = stage.get_layer("intermediate")

@@ -69,7 +69,7 @@ def plan_device(gpus, mixed_precision="auto"):
     policy = "mixed_float16" if mixed_precision and gpus else "float32"
     strategy = "mirrored" if len(gpus) > 1 else "default"
     if not gpus:
-        summary = "Using the CPU (no GPU found): float32, one device. Quick mode is the way to go."
+        summary = "Using the CPU (no GPU found): float32, one device. On a CPU, quick mode (TL_COURSE_QUICK=1) keeps each lesson to minutes."
     else:
         where = f"{len(gpus)} GPUs ({', '.join(names)}) with MirroredStrategy" if len(gpus) > 1 else f"GPU {names[0]}"
         summary = f"Using {where}: {policy} policy, memory growth on."

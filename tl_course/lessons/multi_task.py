@@ -38,8 +38,10 @@ def split_backbone(base, backbone, n_top_blocks):
     `backbones.block_names` counts them. The top reuses the base's own layers
     (the same weights, the same `trainable` flags); the bottom starts with the
     family's `preprocess_input` and calls the base's lower layers with
-    `training=False`, so its BatchNormalization layers keep their ImageNet
-    statistics.
+    `training=False`. Freeze the base first (`freezing.freeze`), as the lesson
+    does: in Keras 3 it is freezing, not `training=False`, that keeps
+    BatchNormalization's ImageNet statistics if a model holding the bottom is
+    ever trained with `fit` (keras-team/keras#20285).
 
     Args:
         base: a pooled no-top backbone from `backbones.load_backbone`.

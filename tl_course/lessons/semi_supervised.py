@@ -1,5 +1,7 @@
 """Taught in 04_semi_supervised: self-training, FixMatch-style views and co-training on cached embeddings.
 
+(Tri-training and the Keras version of FixMatch's loss are written in the notebook itself.)
+
 Every method here trains a small head
 (`evaluation.fit_probe`: logistic regression on L2-normalised embeddings) on a few labelled examples
 plus pseudo-labels: the head's own guesses on unlabelled examples. The
@@ -9,7 +11,7 @@ backbone stays frozen, so the embeddings are computed once (`embedding_cache.emb
 Example:
 
 ```python
-labelled, unlabelled = sampling.labelled_split(y_train, fraction=0.1, seed=0)
+labelled, unlabelled = sampling.labelled_split(y_train, per_class=5, seed=0)
 run = semi_supervised.self_train(x[labelled], y[labelled], x[unlabelled], threshold=0.5,
                       per_class=10, y_unl=y[unlabelled])
 run.model.score(x_test, y_test), [r.accuracy for r in run.rounds]
@@ -27,7 +29,7 @@ __all__ = [
     "CoTraining",
     "Round",
     "SelfTraining",
-    "accuracy_vs_fraction",
+    "accuracy_vs_labels",
     "co_train",
     "fixmatch",
     "pseudo_label_rounds",
@@ -159,7 +161,7 @@ def self_train(x_lab, y_lab, x_unl, threshold=0.0, per_class=None, rounds=5, y_u
 
 @dataclasses.dataclass
 class CoTraining:
-    """Two heads, one per view; `predict_proba` averages them."""
+    """Heads that vote: two per co-training (one per view), three per tri-training; `predict_proba` averages them."""
 
     models: tuple
     rounds: list
@@ -248,26 +250,29 @@ def pseudo_label_rounds(runs):
     return fig
 
 
-def accuracy_vs_fraction(fractions, curves):
-    """Plot test accuracy against labelled fraction: mean line and ±1 std band per method.
+def accuracy_vs_labels(budgets, curves):
+    """Plot test accuracy against labels per class: mean line and ±1 std band per method.
 
     Taught in `04_semi_supervised`.
 
     Args:
-        fractions: labelled fractions, the x axis.
-        curves: `{name: float (draws, len(fractions))}` accuracies.
+        budgets: labelled examples per class, the x axis (positive ints).
+        curves: `{name: float (draws, len(budgets))}` accuracies.
+
+    Returns:
+        The matplotlib figure.
     """
     fig = figure(figsize=(5.5, 3.8))
     ax = fig.add_subplot(1, 1, 1)
     for name, acc in curves.items():
         acc = np.asarray(acc)
         mean, std = acc.mean(0), acc.std(0)
-        ax.plot(fractions, mean, "o-", label=name)
-        ax.fill_between(fractions, mean - std, mean + std, alpha=0.2)
+        ax.plot(budgets, mean, "o-", label=name)
+        ax.fill_between(budgets, mean - std, mean + std, alpha=0.2)
     ax.set_xscale("log")
-    ax.set_xticks(fractions, [f"{f:.0%}" for f in fractions])
+    ax.set_xticks(budgets, [str(b) for b in budgets])
     ax.minorticks_off()
-    ax.set_xlabel("labelled fraction of the training split")
+    ax.set_xlabel("labelled examples per class")
     ax.set_ylabel("test accuracy")
     ax.legend(fontsize=8)
     fig.tight_layout()
