@@ -1,5 +1,6 @@
 # The two commands of the README:
 #   make lab    install the course into .venv (the lessons' dependencies only) and open JupyterLab on lesson 00
+#               (its learner's edition, notebooks/learner/: answers stubbed)
 #   make test   install it with the instructor and dev extras into .venv-dev, then run unit tests and
 #               every notebook through nbval, in quick mode
 # Two environments, so a learner's JupyterLab never shows nbgrader's buttons.
@@ -25,7 +26,7 @@ $(DEV_VENV)/.installed: pyproject.toml
 	touch $@
 
 lab: install
-	$(VENV)/bin/jupyter lab notebooks/00_setup.ipynb
+	$(VENV)/bin/jupyter lab notebooks/learner/00_setup.ipynb
 
 test: install-dev
 	TL_COURSE_QUICK=1 MPLBACKEND=Agg $(DEV_VENV)/bin/python -m pytest tests --durations=12

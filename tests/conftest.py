@@ -4,8 +4,8 @@ import pytest
 
 
 def pytest_collection_modifyitems(items):
-    """Run the slow notebook and grading tests after every unit test."""
-    last = ("test_notebooks.py", "test_grading.py")
+    """Run the slow browser, notebook and grading tests after every unit test."""
+    last = ("test_browser.py", "test_notebooks.py", "test_grading.py")
     items.sort(key=lambda item: item.fspath.basename in last)
 
 

@@ -35,7 +35,17 @@ def test_readme_commands_and_ci():
     ci = (ROOT / ".ci" / "run").read_text()
     assert ci.strip().splitlines()[-1] == "make test"
     makefile = (ROOT / "Makefile").read_text()
-    assert "jupyter lab notebooks/00_setup.ipynb" in makefile and "pytest tests" in makefile
+    assert "jupyter lab notebooks/learner/00_setup.ipynb" in makefile and "pytest tests" in makefile
+
+
+def test_ci_runs_the_browser_test_with_the_systems_chromium():
+    """tests/test_browser.py: Playwright is a pinned dev tool; CI installs Chromium with apt, then requires the test."""
+    dev = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]
+    assert any(re.fullmatch(r"playwright==[\d.]+", pin) for pin in dev), dev
+    ci = (ROOT / ".ci" / "run").read_text()
+    install = ci.find("apt-get install -y -qq --no-install-recommends chromium")
+    assert 0 < ci.find("apt-get update") < install < ci.find("TL_COURSE_BROWSER_TEST=required") < ci.rfind("make test")
+    assert "playwright install" not in ci + (ROOT / "Makefile").read_text(), "Playwright's browser download is never used"
 
 
 def test_every_lesson_of_the_manifest_is_in_the_readme():
@@ -44,9 +54,28 @@ def test_every_lesson_of_the_manifest_is_in_the_readme():
     readme = (ROOT / "README.md").read_text()
     for lesson in LESSONS:
         assert f"]({lesson.notebook})" in readme, f"{lesson.name} missing from the README lesson table"
+        learner = lesson.notebook.replace("notebooks/", "notebooks/learner/", 1)
+        assert f"]({learner})" in readme, f"{lesson.name}: the README lesson table should link its learner's edition"
 
 
 def test_readme_has_no_unfilled_placeholder():
     readme = (ROOT / "README.md").read_text()
     placeholders = re.findall(r"^[A-Z][A-Z0-9]*_[A-Z0-9_]+$", readme, re.M)
     assert placeholders == [], f"README placeholders never filled with measured figures: {placeholders}"
+
+
+def test_colab_installs_the_released_version_of_pyproject():
+    """Each lesson's Colab cell installs the course at the tag of pyproject's version, on Colab only."""
+    import json
+
+    import tl_course
+    from tl_course.core.manifest import LESSONS
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert tl_course.__version__ == version
+    for lesson in LESSONS:
+        cells = json.loads((ROOT / lesson.notebook).read_text())["cells"]
+        install = next(c for c in cells if c["cell_type"] == "code")["source"]
+        assert 'if "google.colab" in sys.modules:' in install and '"--no-deps"' in install, lesson.name
+        assert re.findall(r"git\+https://github\.com/tl-course/tl-course@?[^\s\"]*", install) == \
+            [f"git+https://github.com/tl-course/tl-course@v{version}"], f"{lesson.name}: pin the install to v{version}"

@@ -33,11 +33,31 @@ def _bench(args):
 
 
 def _format(args):
+    from pathlib import Path
+
+    from tl_course.core.manifest import lesson_names
     from tl_course.instructor import notebook_format
 
     changed = [p for p in args.notebooks if notebook_format.format_notebook(p)]
     for path in changed:
         print(f"formatted {path}")
+    lessons = sorted({notebook_format.lesson_path(p) for p in map(Path, args.notebooks)
+                      if Path(p).stem in lesson_names()})  # a learner's edition given stands for its lesson
+    try:
+        from tl_course.instructor import learner_edition
+
+        regenerated = [learner_edition.write(lesson) for lesson in lessons]
+    except ModuleNotFoundError as error:
+        if not lessons or (error.name or "").split(".")[0] != "nbgrader":
+            raise
+        print(f"tl-course format: learner's editions not regenerated: {_NO_NBGRADER}", file=sys.stderr)
+        return 2
+    except ValueError as error:
+        print(f"tl-course format: {error}", file=sys.stderr)
+        return 2
+    for path, was_changed in regenerated:
+        if was_changed:
+            print(f"regenerated {path}")
     return 0
 
 
@@ -100,7 +120,7 @@ def build_parser():
     bench.add_argument("--seed", type=int, default=0)
     bench.add_argument("--json", help="also write the result to this JSON file")
     bench.set_defaults(func=_bench)
-    fmt = sub.add_parser("format", help="strip outputs and canonicalise lesson notebooks")
+    fmt = sub.add_parser("format", help="strip outputs, canonicalise lesson notebooks, regenerate their learner's editions")
     fmt.add_argument("notebooks", nargs="+")
     fmt.set_defaults(func=_format)
     rel = sub.add_parser("release", help="make student versions of the lessons with nbgrader (see INSTRUCTORS.md)")

@@ -1,5 +1,6 @@
 """Embedding cache: reuse, recompute on any change, augmented views."""
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,9 @@ def test_any_change_recomputes(folder, embedder, tmp_path):
     other_arch = model_builders.build_embedder(backbones.load_backbone("mobilenet_v2", 128, weights=None), "mobilenet_v2", 128)
     assert embedding_cache.cache_key(other_arch, folder, 128) != key  # backbone
     assert embedding_cache.cache_key(embedder, folder.subset([0, 1, 2, 3]), 128) != key  # which files
+    # same originals, decoded from a copy made by another version of a conversion (e.g. EXIF orientation)
+    recopied = dataclasses.replace(folder, paths=[Path(p).with_name("v2_" + Path(p).name) for p in folder.paths])
+    assert embedding_cache.cache_key(embedder, recopied, 128) != key
     make_image(Path(folder.sources[0]), color=(0, 255, 0))  # same file name, new content
     assert embedding_cache.cache_key(embedder, folder, 128) != key
     assert not embedding_cache.embed(embedder, folder, 128, cache_dir=cache).from_cache

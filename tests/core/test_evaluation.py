@@ -30,3 +30,20 @@ def test_fit_probe_separates_blobs_and_accuracy_scores_a_model():
     assert probe.score(x[1::2], y[1::2]) > 0.9
     identity = lambda batch, training=False: batch[:, :3]  # noqa: E731 (a model's call signature)
     assert evaluation.accuracy(identity, np.eye(3)[[0, 1, 2, 2]], [0, 1, 2, 0]) == 0.75
+
+
+def test_accuracy_difference_and_standard_error():
+    assert np.isclose(evaluation.standard_error(0.8, 100), 0.04)
+    assert evaluation.standard_error(1.0, 40) == 0.0
+    d = evaluation.accuracy_difference(0.8, 0.6, 100)
+    assert np.isclose(d.diff, 0.2) and np.isclose(d.se, np.hypot(0.04, np.sqrt(0.24 / 100)))
+    assert np.allclose(d.ci, (0.2 - 2 * d.se, 0.2 + 2 * d.se))
+    assert str(d) == f"+0.200, 95% interval [{0.2 - 2 * d.se:+.3f}, {0.2 + 2 * d.se:+.3f}]"
+    with pytest.raises(ValueError, match="at least 1 test example"):
+        evaluation.standard_error(0.5, 0)
+
+
+def test_comparison_prints_mean_and_interval():
+    c = evaluation.compare_paired([0.9, 0.8, 0.7], [0.8, 0.8, 0.6])
+    assert str(c) == f"{c.mean_diff:+.3f}, 95% interval [{c.ci[0]:+.3f}, {c.ci[1]:+.3f}]"
+    assert str(c).startswith("+0.067, 95% interval [")

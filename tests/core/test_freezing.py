@@ -37,6 +37,10 @@ def test_frozen_weights_and_bn_statistics_do_not_move_in_training(base):
     assert not any("block_15" in p or "_BN/" in p or "_bn/" in p for p in trainable)
     assert moved <= trainable, sorted(moved - trainable)  # nothing frozen moved, BN statistics included
     assert {"predictions/kernel", "Conv_1/kernel"} <= moved, sorted(moved)
+    freezing.restore_weights(model, before)
+    assert freezing.moved_weights(before, model) == []
+    with pytest.raises(KeyError, match="was it taken from this model"):
+        freezing.restore_weights(model, {path: value for path, value in before.items() if "Conv_1" not in path})
 
 
 @pytest.mark.parametrize("train_batchnorm", [False, True])

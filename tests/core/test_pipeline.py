@@ -22,6 +22,12 @@ def test_batches_are_resized_float_pixels(folder):
     assert 0 <= float(np.min(x)) and float(np.max(x)) <= 255
 
 
+def test_drop_remainder_keeps_every_batch_full(folder):
+    sizes = [len(y) for _, y in pipeline.make_dataset(folder, 16, batch_size=4)]
+    full = [len(y) for _, y in pipeline.make_dataset(folder, 16, batch_size=4, shuffle=True, drop_remainder=True)]
+    assert sizes == [4, 4, 2] and full == [4, 4]
+
+
 def test_load_arrays_keeps_order_and_labels(folder):
     pixels, labels = pipeline.load_arrays(folder, 16)
     assert pixels.shape == (10, 16, 16, 3) and labels.tolist() == folder.labels.tolist()

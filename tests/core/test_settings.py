@@ -25,3 +25,64 @@ def test_folders(monkeypatch, tmp_path):
     assert settings.data_dir() is None
     monkeypatch.setenv("TL_COURSE_DATA", str(tmp_path))
     assert settings.data_dir() == tmp_path
+
+
+_CACHES = ("TL_COURSE_CACHE", "KERAS_HOME", "TFHUB_CACHE_DIR")
+
+
+@pytest.fixture
+def restore_caches(monkeypatch):
+    """Let `keep_caches_in` change the environment: monkeypatch restores the three variables afterwards."""
+    for name in _CACHES:
+        monkeypatch.setenv(name, "set-by-the-test")
+
+
+def test_keep_caches_in_moves_every_cache_under_one_folder(tmp_path, monkeypatch, restore_caches):
+    import sys
+
+    monkeypatch.delitem(sys.modules, "keras")  # as in a notebook's first cell, before `import keras`
+    paths = settings.keep_caches_in(tmp_path / "drive")
+    assert paths == {"TL_COURSE_CACHE": tmp_path / "drive" / "cache", "KERAS_HOME": tmp_path / "drive" / "keras",
+                     "TFHUB_CACHE_DIR": tmp_path / "drive" / "tfhub"}
+    assert all(path.is_dir() for path in paths.values())
+    assert settings.cache_dir("embeddings") == tmp_path / "drive" / "cache" / "embeddings"
+    assert settings.keras_home() == tmp_path / "drive" / "keras"
+
+
+def test_keras_and_tf_hub_download_into_the_folder(tmp_path):
+    """In a fresh Python, as on Colab: the call, then `import keras` and TF Hub use the folder."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from tl_course.core import settings; settings.keep_caches_in(sys.argv[1]); "
+            "import keras; from keras.src.backend import config; from tensorflow_hub import resolver; "
+            "print(config.keras_home()); print(resolver.tfhub_cache_dir()); print(settings.cache_dir())")
+    env = {k: v for k, v in os.environ.items() if k not in _CACHES}
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == [str(tmp_path / "keras"), str(tmp_path / "tfhub"), str(tmp_path / "cache")]
+
+
+def test_keep_caches_in_mounts_google_drive_on_colab(tmp_path, monkeypatch, restore_caches):
+    import sys
+    import types
+
+    mounted = []
+    drive = types.SimpleNamespace(mount=mounted.append)
+    monkeypatch.setitem(sys.modules, "google.colab", types.SimpleNamespace(drive=drive))
+    monkeypatch.setattr(settings, "_COLAB_DRIVE", tmp_path / "content" / "drive")
+    monkeypatch.delitem(sys.modules, "keras")
+    settings.keep_caches_in(tmp_path / "content" / "drive" / "MyDrive" / "tl_course")
+    assert mounted == [str(tmp_path / "content" / "drive")]
+    settings.keep_caches_in(tmp_path / "elsewhere")
+    assert len(mounted) == 1, "a folder outside Drive mounts nothing"
+
+
+def test_keep_caches_in_refuses_after_keras_is_imported_and_an_empty_folder(tmp_path, restore_caches):
+    import keras  # noqa: F401 (imported, as after a notebook's imports cell)
+
+    with pytest.raises(RuntimeError, match="before `import keras`"):
+        settings.keep_caches_in(tmp_path)
+    with pytest.raises(ValueError, match="expected a folder"):
+        settings.keep_caches_in("")

@@ -36,6 +36,10 @@ def test_lesson_layout(notebook):
     assert any("### BEGIN HIDDEN TESTS" in c["source"] for c in checks)
     ids = [c["metadata"]["nbgrader"]["grade_id"] for c in cells if "nbgrader" in c["metadata"]]
     assert len(ids) == len(set(ids)), "nbgrader grade_ids are unique"
+    lines = code.splitlines()
+    first_tensorflow = next(i for i, line in enumerate(lines) if line.startswith(("import keras", "import tensorflow", "from keras")))
+    assert any(line.startswith("from tl_course.core import quiet") for line in lines[:first_tensorflow]), (
+        "import tl_course.core.quiet before keras and tensorflow: a learner sees no red start-up notices")
 
 
 def test_format_detects_outputs_and_wrong_badge(tmp_path):

@@ -36,3 +36,60 @@ def test_download_reports_failures_and_keeps_going(tmp_path, monkeypatch):
     assert len(results) == 5 and all(status.startswith("failed") for _, status in results)
     assert "oxford_iiit_pet" in dict(results), "download fetches the optional datasets of the manifest too"
     assert cli.main(["download"]) == 1
+
+
+def test_the_tested_versions_are_pyproject_pins():
+    import re
+    import tomllib
+    from pathlib import Path
+
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    pins = dict(re.fullmatch(r"([A-Za-z0-9_.\-]+)==(\S+)", pin).groups()
+                for pin in tomllib.loads(pyproject.read_text())["project"]["dependencies"])
+    assert setup.TESTED_VERSIONS == {name: pins[name] for name in ("tensorflow", "keras", "tensorflow-hub")}
+
+
+def test_a_different_version_warns_naming_the_package_and_both_versions():
+    import pytest
+
+    installed = {"tensorflow": "2.19.0", "keras": setup.TESTED_VERSIONS["keras"]}  # Colab-like: hub missing
+    with pytest.warns(setup.VersionWarning) as record:
+        differences = setup.check_versions(installed)
+    tested = setup.TESTED_VERSIONS
+    assert differences == [("tensorflow", "2.19.0", tested["tensorflow"]),
+                           ("tensorflow-hub", "not installed", tested["tensorflow-hub"])]
+    messages = [str(w.message) for w in record]
+    assert len(messages) == 2
+    assert "tensorflow 2.19.0 is installed" in messages[0] and f"tested on tensorflow {tested['tensorflow']}" in messages[0]
+    assert "tensorflow-hub not installed" in messages[1] and f"tensorflow-hub {tested['tensorflow-hub']}" in messages[1]
+    assert all("keras" not in m.split(":")[0] for m in messages), "an equal version does not warn"
+
+
+def test_equal_versions_warn_nothing():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert setup.check_versions(dict(setup.TESTED_VERSIONS)) == []
+        assert setup.check_versions() == [], "this environment installs the pins"
+
+
+def test_doctor_names_the_tested_version_beside_a_different_one(monkeypatch):
+    monkeypatch.setattr(setup, "_version", lambda p: "2.19.0" if p == "tensorflow" else setup.TESTED_VERSIONS.get(p, "1"))
+    text = setup.report(gpus=[])
+    assert f"tensorflow 2.19.0 (the course was tested on {setup.TESTED_VERSIONS['tensorflow']})" in text
+    assert f"keras {setup.TESTED_VERSIONS['keras']}\n" in text
+
+
+def test_lesson_00_compares_versions_and_says_how_to_keep_caches_on_drive():
+    import json
+    from pathlib import Path
+
+    from tl_course.core.manifest import get_lesson
+
+    notebook = Path(__file__).resolve().parents[2] / get_lesson("00").notebook
+    cells = json.loads(notebook.read_text())["cells"]
+    code = "\n".join(c["source"] for c in cells if c["cell_type"] == "code")
+    prose = "\n".join(c["source"] for c in cells if c["cell_type"] == "markdown")
+    assert "setup.check_versions()" in code
+    assert "~/.cache/tl_course" in prose and 'settings.keep_caches_in("/content/drive/MyDrive/tl_course")' in prose

@@ -82,6 +82,9 @@ def cache_key(embedder, folder, image_size):
         "weights": _digest_weights(embedder),
         "image_size": int(image_size),
         "files": _digest_files(folder.sources),
+        # what is decoded: a converted copy's name carries its conversion's version, so features of
+        # copies made by an older conversion (e.g. before EXIF orientation was applied) are not reused
+        "decoded": [Path(path).name for path in folder.paths],
         "n": len(folder.sources),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]

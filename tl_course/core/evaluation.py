@@ -4,13 +4,16 @@
 yardstick of every later lesson that trains on cached embeddings);
 `compare_paired` is taught in `05_sequential_transfer`: two methods scored on
 the same seeds, compared run by run with a 95% interval of the mean difference.
+`accuracy_difference` is its one-run counterpart (taught in
+`01_feature_extraction`): two accuracies on one test set, with an interval from
+their binomial standard errors. Both print as "+0.038, 95% interval [+0.018, +0.058]".
 """
 
 import dataclasses
 
 import numpy as np
 
-__all__ = ["Comparison", "accuracy", "compare_paired", "fit_probe"]
+__all__ = ["Comparison", "Difference", "accuracy", "accuracy_difference", "compare_paired", "fit_probe", "standard_error"]
 
 
 def fit_probe(x, y, C=10.0):
@@ -45,6 +48,42 @@ def accuracy(model, x, y, output=None):
     return float(np.mean(np.argmax(np.asarray(predictions), axis=-1) == np.asarray(y)))
 
 
+def standard_error(accuracy, n):
+    """Return the binomial standard error of an `accuracy` measured on `n` test examples."""
+    if n < 1:
+        raise ValueError(f"Expected at least 1 test example, received n={n}.")
+    return float(np.sqrt(accuracy * (1 - accuracy) / n))
+
+
+def _describe(diff, ci):
+    return f"{diff:+.3f}, 95% interval [{ci[0]:+.3f}, {ci[1]:+.3f}]"
+
+
+@dataclasses.dataclass(frozen=True)
+class Difference:
+    """Accuracy `a - b` on one test set of `n` examples, with its standard error.
+
+    The two accuracies are taken as independent (two models on the same photos are
+    correlated, which makes this interval a little wide); `ci` is `diff ± 2 se`.
+    """
+
+    diff: float
+    se: float
+    n: int
+
+    @property
+    def ci(self):
+        return (self.diff - 2 * self.se, self.diff + 2 * self.se)
+
+    def __str__(self):
+        return _describe(self.diff, self.ci)
+
+
+def accuracy_difference(a, b, n):
+    """Return the `Difference` of accuracies `a` and `b`, both measured on the same `n` test examples."""
+    return Difference(float(a - b), float(np.hypot(standard_error(a, n), standard_error(b, n))), int(n))
+
+
 # Two-sided 95% quantiles of Student's t for 1..30 degrees of freedom (1.96 beyond).
 _T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
         2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
@@ -74,6 +113,9 @@ class Comparison:
     @property
     def mean_diff(self):
         return float(np.mean(self.diffs))
+
+    def __str__(self):
+        return _describe(self.mean_diff, self.ci)
 
 
 def compare_paired(a, b):

@@ -16,7 +16,7 @@ import numpy as np
 
 from tl_course.core import backbones
 
-__all__ = ["ParamCounts", "count_params", "freeze", "moved_weights", "snapshot_weights", "unfreeze_top_blocks"]
+__all__ = ["ParamCounts", "count_params", "freeze", "moved_weights", "restore_weights", "snapshot_weights", "unfreeze_top_blocks"]
 
 
 def freeze(model):
@@ -72,6 +72,20 @@ def count_params(model):
 def snapshot_weights(model):
     """Copy every weight of `model`: `{path: numpy array}`."""
     return {w.path: np.array(w.numpy()) for w in model.weights}
+
+
+def restore_weights(model, snapshot):
+    """Put back every weight of `model` from a `snapshot_weights` copy (after a trial step or run); returns `model`.
+
+    Raises:
+        KeyError: a weight of `model` is not in `snapshot` (a copy of another model).
+    """
+    missing = [w.path for w in model.weights if w.path not in snapshot]
+    if missing:
+        raise KeyError(f"The snapshot has no copy of {missing[:3]}: was it taken from this model?")
+    for weight in model.weights:
+        weight.assign(snapshot[weight.path])
+    return model
 
 
 def moved_weights(before, model, atol=0.0):

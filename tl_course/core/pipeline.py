@@ -28,6 +28,7 @@ def make_dataset(
     cache=True,
     one_hot=False,
     batch_map=None,
+    drop_remainder=False,
 ):
     """Build a `tf.data.Dataset` of `(images, labels)` batches from an ImageFolder.
 
@@ -43,6 +44,9 @@ def make_dataset(
             per batch after caching, e.g. MixUp. It runs on one batch at a time, in
             order: a random `batch_map` (MixUp draws from a seed generator) then
             gives the same batches for the same seed on every run.
+        drop_remainder: leave out the last, smaller batch of each pass (with `shuffle`,
+            different photos each epoch). For training: a batch of another size makes
+            Keras trace its train step a second time, seconds per `fit` on a CPU.
 
     Returns:
         Dataset of `float32 (batch, size, size, 3)` pixels in [0, 255] and labels
@@ -61,7 +65,7 @@ def make_dataset(
         ds = ds.cache()
     if shuffle:
         ds = ds.shuffle(max(len(folder), 1), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
     if batch_map is not None:
         ds = ds.map(batch_map)  # sequential: parallel calls would draw random numbers in any order
     return ds.prefetch(tf.data.AUTOTUNE)

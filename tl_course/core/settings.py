@@ -10,8 +10,12 @@ classroom, on Colab, under nbval and under nbgrader without edits:
 | `TL_COURSE_CACHE`   | where embeddings and runs are cached                 | `~/.cache/tl_course` |
 | `TL_COURSE_OFFLINE` | `1` never tries a download; missing files raise      | `0`                |
 | `KERAS_HOME`        | Keras' cache (`models/` weights, `datasets/`)        | `~/.keras`         |
+| `TFHUB_CACHE_DIR`   | TF Hub's cache of downloaded modules                 | TF Hub's own       |
 
 nbgrader sets `NBGRADER_EXECUTION` while it autogrades; quick mode is then on.
+
+`keep_caches_in(folder)` sets the last three to folders under one `folder`: on Colab, a folder on
+Google Drive keeps the downloads and caches that the runtime would otherwise lose.
 """
 
 import os
@@ -21,6 +25,7 @@ from pathlib import Path
 __all__ = [
     "cache_dir",
     "data_dir",
+    "keep_caches_in",
     "keras_home",
     "missing_offline",
     "offline",
@@ -104,3 +109,51 @@ def missing_offline(what, expected, url, how):
         f"{what} is not available offline: expected {expected}; received none. "
         f"On a machine with internet, download {url}, {how} (or run `tl-course download` there)."
     )
+
+
+_COLAB_DRIVE = Path("/content/drive")  # where Colab mounts Google Drive
+_CACHE_VARIABLES = {"TL_COURSE_CACHE": "cache", "KERAS_HOME": "keras", "TFHUB_CACHE_DIR": "tfhub"}
+
+
+def keep_caches_in(folder):
+    """Keep the course's cache, Keras' cache (weights, downloaded datasets) and TF Hub's cache under `folder`.
+
+    Colab loses `~/.cache/tl_course`, `~/.keras` and every download with its runtime; a folder on
+    Google Drive keeps them for the next session. Call this once, in a notebook's first cell,
+    before `import keras`: Keras fixes its folder when it is imported. A folder under
+    `/content/drive` mounts Google Drive first when it is not mounted (Colab asks for permission).
+
+    Sets `TL_COURSE_CACHE` to `folder/cache`, `KERAS_HOME` to `folder/keras` and `TFHUB_CACHE_DIR`
+    to `folder/tfhub` in this process's environment (processes it starts inherit them).
+    `TL_COURSE_DATA`, when set, is still looked in first for datasets.
+
+    Args:
+        folder: a path, e.g. `"/content/drive/MyDrive/tl_course"`; created if missing.
+
+    Returns:
+        `{variable: pathlib.Path}` of the three folders, which exist.
+
+    Raises:
+        ValueError: `folder` is empty.
+        RuntimeError: Keras is already imported with another folder; restart the runtime and call
+            this first.
+
+    Example:
+
+    >>> settings.keep_caches_in("/content/drive/MyDrive/tl_course")  # doctest: +SKIP
+    """
+    if not str(folder or "").strip():
+        raise ValueError(f"expected a folder to keep the caches in, e.g. '/content/drive/MyDrive/tl_course'; received {folder!r}")
+    folder = Path(folder).expanduser()
+    if folder.is_relative_to(_COLAB_DRIVE) and "google.colab" in sys.modules and not os.path.ismount(_COLAB_DRIVE):
+        from google.colab import drive
+
+        drive.mount(str(_COLAB_DRIVE))
+    paths = {name: folder / sub for name, sub in _CACHE_VARIABLES.items()}
+    if "keras" in sys.modules and Path(keras_home()).resolve() != paths["KERAS_HOME"].resolve():
+        raise RuntimeError(f"expected keep_caches_in before `import keras`, received Keras already using {keras_home()}: "
+                           "restart the runtime (Colab: Runtime > Restart session) and run the first cell before any other")
+    for name, path in paths.items():
+        path.mkdir(parents=True, exist_ok=True)
+        os.environ[name] = str(path)
+    return paths

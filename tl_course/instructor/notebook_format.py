@@ -1,22 +1,52 @@
-"""Keep lesson notebooks in canonical form: no outputs, sorted keys, stable ids.
+"""Keep lesson notebooks in canonical form: no outputs, sorted keys, stable ids, the Colab badge line.
 
 `tl-course format notebooks/*.ipynb` rewrites notebooks in place (run it
-before committing); `problems(path)` lists what is wrong, for the tests.
+before committing) and regenerates their learner's editions
+(`tl_course.instructor.learner_edition`); `problems(path)` lists what is wrong, for the tests.
+
+Each lesson `notebooks/NN_topic.ipynb` and its learner's edition `notebooks/learner/NN_topic.ipynb`
+open with the same `badge_line`: the Colab badge opens the learner's edition (answers stubbed), and
+a link beside it opens the full lesson, with solutions.
 """
 
 import json
 import re
 from pathlib import Path
 
-__all__ = ["COLAB_PREFIX", "canonical", "colab_url", "format_notebook", "problems"]
+__all__ = ["COLAB_PREFIX", "LEARNER_DIR", "badge_line", "canonical", "colab_url", "dump", "format_notebook",
+           "learner_path", "lesson_path", "problems"]
 
 COLAB_PREFIX = "https://colab.research.google.com/github/tl-course/tl-course/blob/main/"
 _BADGE = re.compile(r"https://colab\.research\.google\.com/github/[^)\s\"]+\.ipynb")
+_BADGE_SVG = "https://colab.research.google.com/assets/colab-badge.svg"
+LEARNER_DIR = "learner"
 
 
 def colab_url(path):
     """Return the Colab URL for a notebook path relative to the repository root."""
     return COLAB_PREFIX + Path(path).as_posix()
+
+
+def learner_path(lesson):
+    """Return the learner's edition of a lesson path: `notebooks/00_setup.ipynb` -> `notebooks/learner/00_setup.ipynb`."""
+    lesson = Path(lesson)
+    return lesson.parent / LEARNER_DIR / lesson.name
+
+
+def lesson_path(path):
+    """Return the lesson a notebook path belongs to: the path itself, or the source of a learner's edition."""
+    path = Path(path)
+    return path.parent.parent / path.name if path.parent.name == LEARNER_DIR else path
+
+
+def badge_line(path):
+    """Return the badge line of a lesson or of its learner's edition (the same line), from a repository-relative path.
+
+    The Colab badge opens the learner's edition; the link beside it opens the full lesson, with solutions.
+    """
+    lesson = lesson_path(path)
+    return (f"[![Open In Colab]({_BADGE_SVG})]({colab_url(learner_path(lesson))}) "
+            f"(exercises to do) · [full lesson, with solutions]({colab_url(lesson)})")
 
 
 def canonical(nb):
@@ -36,7 +66,8 @@ def canonical(nb):
     return nb
 
 
-def _dump(nb):
+def dump(nb):
+    """Return a notebook dict as the text it is committed in (sorted keys, one-space indent, final newline)."""
     return json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
 
@@ -44,7 +75,7 @@ def format_notebook(path):
     """Rewrite `path` in canonical form; return True if it changed."""
     path = Path(path)
     text = path.read_text(encoding="utf-8")
-    new = _dump(canonical(json.loads(text)))
+    new = dump(canonical(json.loads(text)))
     if new != text:
         path.write_text(new, encoding="utf-8")
     return new != text
@@ -59,10 +90,12 @@ def problems(path, repo_root="."):
     for cell in nb["cells"]:
         if cell["cell_type"] == "code" and (cell.get("outputs") or cell.get("execution_count")):
             found.append(f"{cell.get('id')}: has outputs or an execution count")
-    if _dump(canonical(nb)) != text:
+    if dump(canonical(nb)) != text:
         found.append("not canonical JSON: run `tl-course format` on it")
     relative = path.resolve().relative_to(Path(repo_root).resolve())
-    badges = _BADGE.findall(nb["cells"][0]["source"] if nb["cells"] else "")
-    if badges != [colab_url(relative)]:
-        found.append(f"Colab badge: expected {colab_url(relative)}, received {badges}")
+    first = "".join(nb["cells"][0]["source"]) if nb["cells"] else ""
+    expected = [colab_url(learner_path(lesson_path(relative))), colab_url(lesson_path(relative))]
+    badges = _BADGE.findall(first)
+    if badges != expected or badge_line(relative) not in first.splitlines():
+        found.append(f"Colab badge: expected the line {badge_line(relative)!r}, received the Colab links {badges}")
     return found

@@ -1,14 +1,24 @@
 """Taught in 00_setup: what is installed, cached and missing (`tl-course doctor` and `tl-course download`)."""
 
 import platform
+import warnings
 from importlib import metadata
 
 from tl_course.core import backbones, datasets, device, settings
 from tl_course.core.manifest import LESSONS
 
-__all__ = ["download_all", "lesson_readiness", "report"]
+__all__ = ["TESTED_VERSIONS", "VersionWarning", "check_versions", "download_all", "lesson_readiness", "report",
+           "version_differences"]
 
 _PACKAGES = ("tensorflow", "keras", "tensorflow-hub", "numpy", "jupyterlab", "nbval", "nbgrader")
+
+# The versions the lessons were tested on: pyproject.toml's pins (tests/lessons/test_setup.py keeps them equal).
+# Colab installs the course without its dependencies, on top of Colab's own TensorFlow and Keras.
+TESTED_VERSIONS = {"tensorflow": "2.21.0", "keras": "3.15.1", "tensorflow-hub": "0.16.1"}
+
+
+class VersionWarning(UserWarning):
+    """An installed package's version differs from the one the course was tested on."""
 
 
 def _version(package):
@@ -16,6 +26,38 @@ def _version(package):
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return "not installed"
+
+
+def version_differences(installed=None):
+    """Return `[(package, installed, tested)]` for each package of `TESTED_VERSIONS` whose version differs.
+
+    Args:
+        installed: `{package: version}` to compare; None reads the installed versions (a missing
+            package is `"not installed"`).
+    """
+    installed = {p: _version(p) for p in TESTED_VERSIONS} if installed is None else installed
+    found = [(p, installed.get(p, "not installed"), tested) for p, tested in TESTED_VERSIONS.items()]
+    return [(p, have, tested) for p, have, tested in found if have != tested]
+
+
+def check_versions(installed=None):
+    """Warn (`VersionWarning`) for each package whose version differs from the tested one; return the differences.
+
+    Each warning names the package, the installed version and the tested one. Equal versions warn nothing.
+
+    Args:
+        installed: as for `version_differences`.
+
+    Returns:
+        `version_differences(installed)`: empty when every version is the tested one.
+    """
+    differences = version_differences(installed)
+    for package, have, tested in differences:
+        warnings.warn(f"{package} {have} is installed, but the course was tested on {package} {tested}: "
+                      "a lesson may print other numbers, warn, or fail. On Colab this is Colab's own version; "
+                      "elsewhere, install the course's pins (`make lab`, or `pip install -e .`).",
+                      VersionWarning, stacklevel=2)
+    return differences
 
 
 def _needed_weights():
@@ -46,7 +88,8 @@ def report(gpus=None):
     """
     gpus = device.detect_gpus() if gpus is None else gpus
     lines = [f"python {platform.python_version()}"]
-    lines += [f"{p} {_version(p)}" for p in _PACKAGES]
+    tested = {p: t for p, _, t in version_differences()}
+    lines += [f"{p} {_version(p)}" + (f" (the course was tested on {tested[p]})" if p in tested else "") for p in _PACKAGES]
     lines.append(device.plan_device(gpus).summary)
     lines.append(f"KERAS_HOME       {settings.keras_home()}")
     lines.append(f"TL_COURSE_DATA   {settings.data_dir() or '(unset)'}")
