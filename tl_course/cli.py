@@ -83,16 +83,61 @@ def _release(args):
     return 0
 
 
-def _grade(args):
+def _grade_arguments(args):
+    """Return what is wrong with the combination of `grade`'s arguments, or None."""
+    if args.merge is not None:
+        extra = [name for name, given in (("SUBMISSIONS_DIR", args.submissions), ("--shard", args.shard),
+                                          ("--lesson", args.lesson), ("--timeout", args.timeout), ("--force", args.force),
+                                          ("--feedback", args.feedback)) if given]
+        return (f"expected --merge alone (it reads the shard CSVs only), received also {', '.join(extra)}"
+                if extra else None)
+    if not args.submissions:
+        return "expected SUBMISSIONS_DIR (one folder per student), or --merge SHARDS_DIR, received neither"
+    if args.shard is not None and args.csv:
+        return ("expected --shard without --csv: a shard writes COURSE/shards/grades-shard-I-of-N.csv, "
+                "where --merge looks for it; choose the folder with --course")
+    return None
+
+
+def _merge(args):
     import os
 
-    from tl_course.instructor import gradebook, grading
+    from tl_course.instructor import gradebook, shards
 
     csv_path = args.csv or os.path.join(args.course, "grades.csv")
     try:
+        scores, notes = shards.merge(args.merge or os.path.join(args.course, shards.SHARD_FOLDER))
+    except (ValueError, FileNotFoundError) as error:
+        print(f"tl-course grade: {error}", file=sys.stderr)
+        return 2
+    gradebook.write_csv(scores, csv_path)
+    for line in notes:
+        print(line)
+    print(f"\n{gradebook.format_table(scores)}\n\ngrades of {len({s.student for s in scores})} students merged into {csv_path}")
+    return 0
+
+
+def _grade(args):
+    import os
+
+    problem = _grade_arguments(args)
+    if problem:
+        print(f"tl-course grade: {problem}", file=sys.stderr)
+        return 2
+    if args.merge is not None:
+        return _merge(args)
+    from tl_course.instructor import gradebook, grading, shards
+
+    try:
+        shard = None if args.shard is None else shards.parse_shard(args.shard)
+    except ValueError as error:
+        print(f"tl-course grade: {error}", file=sys.stderr)
+        return 2
+    csv_path = args.csv or str(shards.shard_csv(args.course, *shard) if shard else os.path.join(args.course, "grades.csv"))
+    try:
         submissions, problems, scores = grading.grade(
             args.submissions, args.course, args.lesson or None, exercise_timeout=args.timeout, force=args.force,
-            feedback=args.feedback, csv_path=csv_path)
+            feedback=args.feedback, csv_path=csv_path, shard=shard)
     except ModuleNotFoundError as error:
         if (error.name or "").split(".")[0] != "nbgrader":
             raise
@@ -129,13 +174,17 @@ def build_parser():
     rel.add_argument("--notebooks", default=None, help="the lesson folder (default: ./notebooks)")
     rel.set_defaults(func=_release)
     grd = sub.add_parser("grade", help="collect hand-ins (one folder per student), autograde them, export a CSV")
-    grd.add_argument("submissions", metavar="SUBMISSIONS_DIR")
+    grd.add_argument("submissions", metavar="SUBMISSIONS_DIR", nargs="?", help="one folder per student (not with --merge)")
     grd.add_argument("--course", default="course", help="the course folder (default: ./course)")
     grd.add_argument("--lesson", action="append", help="grade only this lesson (repeatable)")
     grd.add_argument("--timeout", type=int, default=None, help="seconds per exercise cell (default: course config)")
     grd.add_argument("--force", action="store_true", help="regrade notebooks that did not change")
     grd.add_argument("--feedback", action="store_true", help="also write HTML feedback to COURSE/feedback/")
     grd.add_argument("--csv", default=None, help="export path (default: COURSE/grades.csv)")
+    grd.add_argument("--shard", default=None, metavar="I/N",
+                     help="grade only every N-th student by sorted name, from the I-th; writes COURSE/shards/grades-shard-I-of-N.csv")
+    grd.add_argument("--merge", nargs="?", const="", default=None, metavar="SHARDS_DIR",
+                     help="combine the shard CSVs in SHARDS_DIR (default: COURSE/shards) into one CSV and table")
     grd.set_defaults(func=_grade)
     return parser
 

@@ -3,6 +3,7 @@
 Part of the grading pipeline (`tl_course.instructor.grading`, `tl-course grade`; see INSTRUCTORS.md).
 An exercise is the group of grade cells sharing a `exN_` prefix (`ex1_check` belongs to `ex1`);
 its score is the sum of their scores, manual overrides included (nbgrader's `Grade.score`).
+A `Score`'s `review` holds what `integrity.review` flagged in that exercise's answer cells.
 """
 
 import csv
@@ -10,7 +11,8 @@ import re
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 
-__all__ = ["COURSE_ID", "Score", "cell_notes", "exercise_scores", "format_table", "read_csv", "write_csv"]
+__all__ = ["COURSE_ID", "Score", "cell_notes", "exercise_of", "exercise_scores", "format_table", "natural_key", "read_csv",
+           "sort_scores", "write_csv"]
 
 COURSE_ID = "tl-course"
 
@@ -25,14 +27,17 @@ class Score:
     score: float
     max_score: float
     needs_manual_grade: bool
+    review: str = ""  # flags for a human to read, "; "-separated; empty when clean
 
 
-def _exercise(grade_id):
+def exercise_of(grade_id):
+    """Return the exercise a cell belongs to: `ex1` for `ex1_check` and `ex1_solution`, else the grade_id."""
     match = re.match(r"^(ex\d+)_", grade_id)
     return match.group(1) if match else grade_id
 
 
-def _natural(text):
+def natural_key(text):
+    """Sort key that puts `ex2` before `ex10`."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
@@ -53,12 +58,16 @@ def exercise_scores(course_dir):
             for submission in assignment.submissions:
                 for notebook in submission.notebooks:
                     for grade in notebook.grades:
-                        key = (submission.student.id, assignment.name, _exercise(grade.name))
+                        key = (submission.student.id, assignment.name, exercise_of(grade.name))
                         score, max_score, manual = totals.get(key, (0.0, 0.0, False))
                         totals[key] = (score + (grade.score or 0.0), max_score + (grade.max_score or 0.0),
                                        manual or bool(grade.needs_manual_grade))
-    rows = [Score(*key, *value) for key, value in totals.items()]
-    return sorted(rows, key=lambda r: (r.lesson, r.student, _natural(r.exercise)))
+    return sort_scores(Score(*key, *value) for key, value in totals.items())
+
+
+def sort_scores(scores):
+    """Return `scores` sorted by lesson, student and exercise (`ex2` before `ex10`): the CSV's order."""
+    return sorted(scores, key=lambda r: (r.lesson, r.student, natural_key(r.exercise)))
 
 
 def write_csv(scores, path):
@@ -73,10 +82,14 @@ def write_csv(scores, path):
 
 
 def read_csv(path):
-    """Read a CSV file written by `write_csv` back into `Score`s."""
+    """Read a CSV file written by `write_csv` back into `Score`s (one without a `review` column too).
+
+    Raises:
+        KeyError: a column is missing; ValueError: a score is not a number.
+    """
     with Path(path).open(newline="") as f:
         return [Score(r["student"], r["lesson"], r["exercise"], float(r["score"]), float(r["max_score"]),
-                      r["needs_manual_grade"] == "True") for r in csv.DictReader(f)]
+                      r["needs_manual_grade"] == "True", r.get("review") or "") for r in csv.DictReader(f)]
 
 
 def _points(x):
@@ -86,20 +99,23 @@ def _points(x):
 def format_table(scores):
     """Return one Markdown table per lesson: a row per student, a column per exercise, and the total.
 
-    A `*` marks a score nbgrader flags for manual grading.
+    A `*` marks a score nbgrader flags for manual grading. A lesson with review flags gets a last
+    column, `review`, listing each student's (see `tl_course.instructor.integrity`).
     """
     blocks = []
     for lesson in sorted({s.lesson for s in scores}):
         rows = [s for s in scores if s.lesson == lesson]
-        exercises = sorted({s.exercise for s in rows}, key=_natural)
-        header = ["student", *exercises, "total"]
+        exercises = sorted({s.exercise for s in rows}, key=natural_key)
+        flagged = any(s.review for s in rows)
+        header = ["student", *exercises, "total"] + ["review"] * flagged
         lines = [header]
         for student in sorted({s.student for s in rows}):
             mine = {s.exercise: s for s in rows if s.student == student}
             cells = [f"{_points(mine[e].score)}/{_points(mine[e].max_score)}{'*' if mine[e].needs_manual_grade else ''}"
                      if e in mine else "-" for e in exercises]
             total = sum(s.score for s in mine.values()), sum(s.max_score for s in mine.values())
-            lines.append([student, *cells, f"{_points(total[0])}/{_points(total[1])}"])
+            review = ["; ".join(mine[e].review for e in exercises if e in mine and mine[e].review)] * flagged
+            lines.append([student, *cells, f"{_points(total[0])}/{_points(total[1])}", *review])
         widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
         fmt = [f"| {' | '.join(c.ljust(w) for c, w in zip(line, widths))} |" for line in lines]
         fmt.insert(1, f"|{'|'.join('-' * (w + 2) for w in widths)}|")

@@ -16,6 +16,7 @@ course/
   autograded/STUDENT/NN_topic/NN_topic.ipynb executed and scored by nbgrader
   feedback/STUDENT/NN_topic/NN_topic.html    with `grade --feedback`
   grades.csv                    one row per student, lesson and exercise
+  shards/grades-shard-I-of-N.csv             written by `grade --shard I/N` (see `shards`)
 ```
 
 Autograding runs each notebook in quick mode (`TL_COURSE_QUICK=1`; nbgrader also sets
@@ -36,7 +37,9 @@ from pathlib import Path
 
 from tl_course.core.manifest import get_lesson, lesson_names, notebook_path
 from tl_course.instructor.gradebook import COURSE_ID, cell_notes, exercise_scores, write_csv
-from tl_course.instructor.handins import collect
+from tl_course.instructor.handins import collect, student_ids
+from tl_course.instructor.integrity import review
+from tl_course.instructor.shards import shard_csv, shard_students
 
 __all__ = [
     "EXERCISE_TIMEOUT",
@@ -234,7 +237,7 @@ def _check_assets(lessons, log):
 
 
 def grade(submissions_dir, course_dir="course", lessons=None, exercise_timeout=None, lesson_timeout=None,
-          force=False, feedback=False, csv_path=None, log=print):
+          force=False, feedback=False, csv_path=None, log=print, shard=None):
     """Collect, autograde, export: the whole of `tl-course grade`.
 
     Args:
@@ -246,14 +249,18 @@ def grade(submissions_dir, course_dir="course", lessons=None, exercise_timeout=N
         feedback: also write HTML feedback into `course_dir/feedback/`.
         csv_path: where to export the grades (default `course_dir/grades.csv`).
         log: called with one line of progress at a time.
+        shard: (i, n) to grade only shard i of n of the students (`shards.shard_students`); the scores
+            are then those students' only, exported to `shards.shard_csv(course_dir, i, n)` by default.
 
     Returns:
         (submissions, problems, scores): the `Submission`s (with notes on timeouts, restored cells
-        and failures), lines about what was skipped, and `gradebook.exercise_scores(course_dir)`.
+        and failures), lines about what was skipped, and `gradebook.exercise_scores(course_dir)`
+        with the `review` flags of `integrity.review`.
     """
     course_dir = Path(course_dir).resolve()
+    students = None if shard is None else set(shard_students(student_ids(submissions_dir), *shard))
     with _grading_environment():
-        submissions, problems = collect(submissions_dir, course_dir, lessons, force)
+        submissions, problems = collect(submissions_dir, course_dir, lessons, force, students)
         _check_assets({s.lesson for s in submissions if s.changed}, log)
         api = _api(course_dir, exercise_timeout=exercise_timeout, lesson_timeout=lesson_timeout)
         for sub in submissions:
@@ -271,6 +278,7 @@ def grade(submissions_dir, course_dir="course", lessons=None, exercise_timeout=N
                 api.generate_feedback(sub.lesson, sub.student)
             log(f"{sub.student} {sub.lesson}: graded in {time.perf_counter() - start:.0f} s"
                 + "".join(f"; {note}" for note in sub.notes))
-        scores = exercise_scores(course_dir)
-    write_csv(scores, csv_path or course_dir / "grades.csv")
+        scores = [s for s in exercise_scores(course_dir) if students is None or s.student in students]
+    scores = review(scores, course_dir)
+    write_csv(scores, csv_path or (shard_csv(course_dir, *shard) if shard else course_dir / "grades.csv"))
     return submissions, problems, scores

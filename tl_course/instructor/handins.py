@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tl_course.core.manifest import get_lesson
 
-__all__ = ["Submission", "collect", "restore_metadata"]
+__all__ = ["Submission", "collect", "restore_metadata", "student_ids"]
 
 _STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")  # nbgrader treats student ids as globs
 
@@ -62,8 +62,22 @@ def _lesson_of(path, lessons):
     return next((lesson for lesson in lessons if lesson in path.stem), None)
 
 
-def collect(submissions_dir, course_dir="course", lessons=None, force=False):
+def student_ids(submissions_dir):
+    """Return the sorted names of the student folders in `submissions_dir` that are valid student ids.
+
+    Raises:
+        FileNotFoundError: `submissions_dir` is not a folder.
+    """
+    submissions_dir = Path(submissions_dir)
+    if not submissions_dir.is_dir():
+        raise FileNotFoundError(f"expected a folder with one sub-folder per student, received {submissions_dir}")
+    return sorted(p.name for p in submissions_dir.iterdir() if p.is_dir() and _STUDENT_ID.match(p.name))
+
+
+def collect(submissions_dir, course_dir="course", lessons=None, force=False, students=None):
     """Copy hand-ins (one folder per student) into `course_dir/submitted/`.
+
+    `students`, when given, limits the collection to those student folders (a shard of the class).
 
     A student folder may hold the notebooks at any depth, under any name that contains the lesson
     name (`00_setup.ipynb`, `Copy of 00_setup.ipynb`, `00_setup (1).ipynb`: the newest wins).
@@ -86,6 +100,8 @@ def collect(submissions_dir, course_dir="course", lessons=None, force=False):
                          f"which are not: run `tl-course release {' '.join(unreleased)}` first.")
     found, problems = [], []
     for folder in sorted(p for p in submissions_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if students is not None and folder.name not in students and _STUDENT_ID.match(folder.name):
+            continue
         if not _STUDENT_ID.match(folder.name):
             problems.append(f"{folder.name}: skipped, a student folder name may hold only letters, digits and ._@-")
             continue
