@@ -137,13 +137,13 @@ def _grade(args):
     try:
         submissions, problems, scores = grading.grade(
             args.submissions, args.course, args.lesson or None, exercise_timeout=args.timeout, force=args.force,
-            feedback=args.feedback, csv_path=csv_path, shard=shard)
+            feedback=args.feedback, csv_path=csv_path, shard=shard, all_cells=args.all_cells)
     except ModuleNotFoundError as error:
         if (error.name or "").split(".")[0] != "nbgrader":
             raise
         print(f"tl-course grade: {_NO_NBGRADER}", file=sys.stderr)
         return 2
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, FileNotFoundError, RuntimeError) as error:
         print(f"tl-course grade: {error}", file=sys.stderr)
         return 2
     for line in problems:
@@ -183,6 +183,8 @@ def build_parser():
     grd.add_argument("--csv", default=None, help="export path (default: COURSE/grades.csv)")
     grd.add_argument("--shard", default=None, metavar="I/N",
                      help="grade only every N-th student by sorted name, from the I-th; writes COURSE/shards/grades-shard-I-of-N.csv")
+    grd.add_argument("--all-cells", action="store_true",
+                     help="run every cell, demonstrations included, without the warm cache (slower; see INSTRUCTORS.md)")
     grd.add_argument("--merge", nargs="?", const="", default=None, metavar="SHARDS_DIR",
                      help="combine the shard CSVs in SHARDS_DIR (default: COURSE/shards) into one CSV and table")
     grd.set_defaults(func=_grade)

@@ -1,8 +1,9 @@
 """The grading pipeline with real nbgrader on the real lessons.
 
 Student versions are generated for every lesson in notebooks/ (found by name, so new lessons are
-covered); lesson 00 is graded end to end with three submissions (full marks, untouched, sabotaged),
-then re-graded after one submission changes.
+covered); lesson 00 is graded end to end in the fast profile with five submissions (full marks,
+untouched, sabotaged, and two that cheat), again with every cell run (the same scores), then
+re-graded after one submission changes.
 """
 
 import copy
@@ -16,7 +17,7 @@ import pytest
 
 from tl_course import cli
 from tl_course.core.manifest import LESSONS
-from tl_course.instructor import gradebook, grading, handins
+from tl_course.instructor import gradebook, grading, grading_profile, handins, integrity
 from tl_course.lessons import setup
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,7 +74,8 @@ def _write(path, nb):
 
 # Fast tests: no kernel.
 
-def test_lessons_are_found_by_name():
+def test_lessons_are_found_by_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # outside the checkout: the checkout's lessons are found all the same
     assert grading.find_lessons(["00"]) == grading.find_lessons([f"notebooks/{LESSON}.ipynb"]) == [ROOT / "notebooks" / f"{LESSON}.ipynb"]
     assert grading.find_lessons() == NOTEBOOKS
     with pytest.raises(ValueError, match="Expected a lesson name such as 00_setup"):
@@ -168,7 +170,8 @@ def test_student_versions_of_every_lesson(tmp_path, capsys):
             meta = cell["metadata"]["nbgrader"]
             hidden, visible = _inside(cell["source"], "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
             assert meta["points"] > 0, f"{lesson.stem} {meta['grade_id']}: no points"
-            assert any(word in line for line in hidden for word in ("assert", "raise")), f"{lesson.stem} {meta['grade_id']}: no hidden test that can fail"
+            assert any(line.startswith(("checks.equal(", "checks.close(")) for line in hidden), \
+                f"{lesson.stem} {meta['grade_id']}: the hidden tests should compare through tl_course.core.checks, which a student's kernel cannot talk round"
             student = cells[meta["grade_id"]]
             assert student["metadata"]["nbgrader"]["points"] == meta["points"]
             assert student["metadata"]["editable"] is False and student["metadata"]["deletable"] is False, "checks are locked"
@@ -197,12 +200,52 @@ def graded(tmp_path_factory):
     cells["ex2_solution"]["source"] = "def count_images(root):\n    while True:\n        pass"
     mallory["cells"].remove(cells["ex3_check"])
     _write(subs / "mallory" / "homework" / f"{LESSON}.ipynb", mallory)
+    for student, answers in CHEATS.items():
+        cheat = _answered(release, source)
+        for gid, answer in answers.items():
+            _graded_cells(cheat)[gid]["source"] = answer
+        _write(subs / student / f"{LESSON}.ipynb", cheat)
     lines, start = [], time.perf_counter()
     submissions, problems, scores = grading.grade(subs, course, exercise_timeout=TIMEOUT, log=lines.append)
     seconds = time.perf_counter() - start
-    print(f"graded 3 submissions of {LESSON} in {seconds:.0f} s:", *lines, sep="\n")
+    print(f"graded {len(submissions)} submissions of {LESSON} in {seconds:.0f} s:", *lines, sep="\n")
     return {"course": course, "subs": subs, "source": source, "submissions": {s.student: s for s in submissions},
             "problems": problems, "scores": scores, "lines": lines}
+
+
+# Answers that pass the visible checks without being right: the two found by an instructor (eve),
+# two more of ours and one honest wrong answer (trent).
+CHEATS = {
+    "eve": {
+        "ex1_solution": "class Yes(str):\n    def __eq__(self, other):\n        return True\n\n\n"
+                        "def parse_mobilenet_v2_weights_file(name):\n    return Yes('no idea')",
+        "ex3_solution": "np.allclose = lambda *a, **k: True\n\n\n"
+                        "def scale_pixels(x):\n    return np.asarray(x, dtype=np.float32)",
+    },
+    "trent": {
+        "ex1_solution": "def parse_mobilenet_v2_weights_file(name):\n    return (0.35, 224, False)",  # honest, and wrong
+        "ex2_solution": "class Any(dict):\n    def __eq__(self, other):\n        return True\n\n\n"
+                        "def count_images(root):\n    return Any({n: 0 for n in ['daisy', 'dandelion', 'roses', 'sunflowers', 'tulips']})",
+        "ex3_solution": "class Close(np.ndarray):\n    def __array_function__(self, func, types, args, kwargs):\n        return True\n\n\n"
+                        "def scale_pixels(x):\n    return np.zeros(np.shape(x), np.float32).view(Close)",
+        "ex4_solution": "get_ipython().set_custom_exc((AssertionError,), lambda *a, **k: None)  # swallows failed checks\n\n\n"
+                        "def cached_weights(keras_home):\n    return ['mobilenet_2_5_128_tf.h5']",
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def graded_all_cells(graded, tmp_path_factory):
+    """The three plain submissions graded again with every cell run (`--all-cells`), in a course of their own."""
+    tmp = tmp_path_factory.mktemp("all-cells")
+    course, subs = tmp / "course", tmp / "submissions"
+    grading.release([LESSON], course)
+    for student in ("alice", "bob", "mallory"):
+        shutil.copytree(graded["subs"] / student, subs / student)
+    lines = []
+    submissions, _, scores = grading.grade(subs, course, exercise_timeout=TIMEOUT, log=lines.append, all_cells=True)
+    print(*lines, sep="\n")
+    return {"course": course, "scores": scores, "submissions": {s.student: s for s in submissions}}
 
 
 def _mine(scores, student):
@@ -242,16 +285,39 @@ def test_sabotaged_submission_keeps_its_other_exercises(graded):
     assert later and all(c["execution_count"] for c in later), "every cell after the timeout ran"
 
 
+def test_answers_that_talk_round_the_checks_score_zero_and_are_flagged(graded):
+    assert _mine(graded["scores"], "eve") == {"ex1": (0, 1), "ex2": (1, 1), "ex3": (0, 1), "ex4": (1, 1)}
+    assert _mine(graded["scores"], "trent") == {"ex1": (0, 1), "ex2": (0, 1), "ex3": (0, 1), "ex4": (0, 1)}
+    flagged = {(s.student, s.exercise) for s in graded["scores"] if s.review}
+    assert flagged == {("eve", "ex1"), ("eve", "ex3"), ("trent", "ex2"), ("trent", "ex3"), ("trent", "ex4")}, "the honest wrong answer is not flagged"
+    errors, _ = _errors(graded["course"], "trent")
+    assert errors.get("ex4_check") == "AssertionError", "a swallowed failure still counts"
+
+
+def test_the_fast_profile_gives_the_scores_of_a_run_of_every_cell(graded, graded_all_cells):
+    fast = {(s.student, s.exercise): (s.score, s.max_score) for s in graded["scores"] if s.student in ("alice", "bob", "mallory")}
+    every = {(s.student, s.exercise): (s.score, s.max_score) for s in graded_all_cells["scores"]}
+    assert fast == every and len(every) == 12
+    assert {s: sub.notes for s, sub in graded_all_cells["submissions"].items()} == \
+        {s: graded["submissions"][s].notes for s in ("alice", "bob", "mallory")}
+    skipped = _nb(graded["course"] / "autograded" / "alice" / LESSON / f"{LESSON}.ipynb")
+    ran = _nb(graded_all_cells["course"] / "autograded" / "alice" / LESSON / f"{LESSON}.ipynb")
+    notes = [c for c in skipped["cells"] if c["source"].startswith("# skipped by `tl-course grade`")]
+    assert len(notes) == len(grading_profile.demonstrations(graded["source"])[0]) > 0
+    assert not any(c["source"].startswith("# skipped") for c in ran["cells"])
+    assert (graded["course"] / "cache" / LESSON / ".lesson-sha256").is_file(), "the warm cache of the run"
+
+
 def test_csv_matches_gradebook(graded):
     from nbgrader.api import Gradebook
 
     rows = gradebook.read_csv(graded["course"] / "grades.csv")
-    assert rows == graded["scores"] and len(rows) == 3 * 4
+    assert rows == graded["scores"] and len(rows) == 5 * 4
     with Gradebook(f"sqlite:///{graded['course'] / 'gradebook.db'}", gradebook.COURSE_ID) as gb:
         for row in rows:
             cell = gb.find_grade(f"{row.exercise}_check", LESSON, LESSON, row.student)
             assert (row.score, row.max_score) == (cell.score, cell.max_score)
-        for student in ("alice", "bob", "mallory"):
+        for student in ("alice", "bob", "mallory", "eve", "trent"):
             assert gb.find_submission(LESSON, student).score == sum(r.score for r in rows if r.student == student)
 
 
@@ -270,7 +336,7 @@ def test_regrading_a_changed_submission_updates_the_persisted_gradebook(graded, 
     assert "alice 00_setup: unchanged" in out and "mallory 00_setup: unchanged" in out and "bob 00_setup: graded" in out
     assert "| bob     | 0/1 | 0/1 | 1/1 | 0/1 | 1/4   |" in out
     scores = gradebook.read_csv(course / "grades.csv")
-    assert scores == gradebook.exercise_scores(course)
+    assert scores == integrity.review(gradebook.exercise_scores(course), course)
     assert _mine(scores, "bob") == {"ex1": (0, 1), "ex2": (0, 1), "ex3": (1, 1), "ex4": (0, 1)}
     for student in ("alice", "mallory"):
         assert _mine(scores, student) == _mine(graded["scores"], student), "kept from the first run"

@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from tl_course import cli
-from tl_course.instructor import gradebook, grading, shards
+from tl_course.instructor import gradebook, grading, grading_profile, shards
 
 LESSON = "00_setup"
 STUDENTS = ["Zed", "al", "ann", "bo", "cy", "dee", "ed", "mallory"]
@@ -50,6 +50,7 @@ def _notebook(ex1, ex2):
 class _FakeApi:
     def __init__(self, course):
         self.course = course
+        self.config = grading.load_config(course)
 
     def autograde(self, lesson, student, force, create):
         graded = self.course / "autograded" / student / lesson / f"{lesson}.ipynb"
@@ -73,6 +74,7 @@ def handins(tmp_path, monkeypatch):
     monkeypatch.setattr(grading, "_api", lambda course_dir, **timeouts: _FakeApi(course_dir))
     monkeypatch.setattr(grading, "_check_assets", lambda lessons, log: None)
     monkeypatch.setattr(grading, "exercise_scores", _fake_scores)
+    monkeypatch.setattr(grading_profile, "warm_cache", lambda lesson, cache_dir, timeout_func, log: cache_dir)  # no kernel
     subs = tmp_path / "handins"
     for i, student in enumerate(STUDENTS):
         answer = "def one():\n    return 42" if i % 3 else "def one():\n    return 41"

@@ -16,6 +16,7 @@ course/
   autograded/STUDENT/NN_topic/NN_topic.ipynb executed and scored by nbgrader
   feedback/STUDENT/NN_topic/NN_topic.html    with `grade --feedback`
   grades.csv                    one row per student, lesson and exercise
+  cache/NN_topic/               the warm cache each grading kernel starts from (see `grading_profile`)
   shards/grades-shard-I-of-N.csv             written by `grade --shard I/N` (see `shards`)
 ```
 
@@ -24,6 +25,8 @@ Autograding runs each notebook in quick mode (`TL_COURSE_QUICK=1`; nbgrader also
 process's environment (`KERAS_HOME`, `TL_COURSE_DATA`, `TL_COURSE_OFFLINE`). Every cell has a
 timeout: exercise cells (the student's code and its checks) a short one, the lesson's own cells
 a long one. A cell that runs past it is interrupted, scores zero, and grading goes on.
+By default grading runs in the fast profile of `grading_profile` (demonstrations skipped, a warm
+cache per lesson); `all_cells=True` (`--all-cells`) runs every cell of every submission.
 """
 
 import contextlib
@@ -36,6 +39,7 @@ import warnings
 from pathlib import Path
 
 from tl_course.core.manifest import get_lesson, lesson_names, notebook_path
+from tl_course.instructor import grading_profile
 from tl_course.instructor.gradebook import COURSE_ID, cell_notes, exercise_scores, write_csv
 from tl_course.instructor.handins import collect, student_ids
 from tl_course.instructor.integrity import review
@@ -90,13 +94,22 @@ class CellTimeout:
         return f"CellTimeout(exercise={self.exercise}, lesson={self.lesson})"
 
 
-def configure(c, root=None, exercise_timeout=EXERCISE_TIMEOUT, lesson_timeout=LESSON_TIMEOUT):
+def configure(c, root=None, exercise_timeout=EXERCISE_TIMEOUT, lesson_timeout=LESSON_TIMEOUT, all_cells=False):
     """Apply the course's nbgrader settings to the config object `c`; returns `c`.
 
-    Used by the course folder's `nbgrader_config.py` and by the repository's own.
+    Used by the course folder's `nbgrader_config.py` and by the repository's own. Autograding skips
+    the lessons' demonstration cells (`grading_profile.SkipDemonstrations`) unless `all_cells`.
     """
+    from nbgrader.converters import Autograde
+
     if root is not None:
         c.CourseDirectory.root = str(Path(root).resolve())
+    root = Path(c.CourseDirectory.root if "root" in c.CourseDirectory else Path.cwd())
+    default = Autograde.class_traits()["autograde_preprocessors"].default()
+    c.Autograde.autograde_preprocessors = [grading_profile.SkipDemonstrations] + [
+        p for p in default if p is not grading_profile.SkipDemonstrations]
+    c.SkipDemonstrations.source_dir = str(root / "source")
+    c.SkipDemonstrations.enabled = not all_cells
     c.CourseDirectory.course_id = COURSE_ID
     c.Execute.timeout = int(lesson_timeout)  # nbgrader's trait is an Integer; timeout_func wins anyway
     c.Execute.timeout_func = CellTimeout(exercise_timeout, lesson_timeout)
@@ -105,7 +118,7 @@ def configure(c, root=None, exercise_timeout=EXERCISE_TIMEOUT, lesson_timeout=LE
     return c
 
 
-def load_config(course_dir, exercise_timeout=None, lesson_timeout=None):
+def load_config(course_dir, exercise_timeout=None, lesson_timeout=None, all_cells=False):
     """Return the nbgrader `Config` of a course folder, with optional timeout overrides."""
     from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
@@ -116,11 +129,11 @@ def load_config(course_dir, exercise_timeout=None, lesson_timeout=None):
         c.merge(PyFileConfigLoader("nbgrader_config.py", path=str(course_dir)).load_config())
     current = c.Execute.get("timeout_func")
     current = current if isinstance(current, CellTimeout) else CellTimeout()
-    return configure(c, course_dir, exercise_timeout or current.exercise, lesson_timeout or current.lesson)
+    return configure(c, course_dir, exercise_timeout or current.exercise, lesson_timeout or current.lesson, all_cells)
 
 
 def _default_notebooks_dir():
-    for candidate in (Path.cwd() / "notebooks", Path(__file__).resolve().parents[1] / "notebooks"):
+    for candidate in (Path.cwd() / "notebooks", Path(__file__).resolve().parents[2] / "notebooks"):
         if all(notebook_path(name, candidate).is_file() for name in lesson_names()):
             return candidate
     raise FileNotFoundError(f"expected the lesson notebooks in {Path.cwd() / 'notebooks'}, received none: "
@@ -128,9 +141,7 @@ def _default_notebooks_dir():
 
 
 def find_lessons(names=None, notebooks_dir=None):
-    """Return the lesson notebooks (`NN_topic.ipynb` paths) named by `names`, or all of them.
-
-    The lessons are those of the course manifest (`tl_course.core.manifest.LESSONS`), in order.
+    """Return the lesson notebooks (`NN_topic.ipynb` paths) named by `names`, or all of the manifest's, in order.
 
     Args:
         names: lesson names such as `"00"`, `"00_setup"` or `"notebooks/00_setup.ipynb"`; None for all.
@@ -169,10 +180,10 @@ def _grading_environment():
                 os.environ[key] = value
 
 
-def _api(course_dir, **timeouts):
+def _api(course_dir, **settings):
     from nbgrader.apps import NbGraderAPI
 
-    return NbGraderAPI(config=load_config(course_dir, **timeouts))
+    return NbGraderAPI(config=load_config(course_dir, **settings))
 
 
 def _failure(result):
@@ -190,11 +201,8 @@ def release(lessons=None, course_dir="course", notebooks_dir=None):
     the gradebook, and writes `course_dir/release/NN_topic/NN_topic.ipynb`: solutions replaced by
     `raise NotImplementedError()`, hidden tests removed, check cells locked.
 
-    Returns:
-        list of the released notebook paths.
-
-    Raises:
-        RuntimeError: nbgrader refused a lesson (its log says why), or markers survived.
+    Returns the released notebook paths. Raises `RuntimeError` when nbgrader refused a lesson (its log
+    says why) or markers survived.
     """
     lessons = find_lessons(lessons, notebooks_dir)
     course_dir = Path(course_dir).resolve()
@@ -237,7 +245,7 @@ def _check_assets(lessons, log):
 
 
 def grade(submissions_dir, course_dir="course", lessons=None, exercise_timeout=None, lesson_timeout=None,
-          force=False, feedback=False, csv_path=None, log=print, shard=None):
+          force=False, feedback=False, csv_path=None, log=print, shard=None, all_cells=False):
     """Collect, autograde, export: the whole of `tl-course grade`.
 
     Args:
@@ -251,6 +259,7 @@ def grade(submissions_dir, course_dir="course", lessons=None, exercise_timeout=N
         log: called with one line of progress at a time.
         shard: (i, n) to grade only shard i of n of the students (`shards.shard_students`); the scores
             are then those students' only, exported to `shards.shard_csv(course_dir, i, n)` by default.
+        all_cells: run every cell of every submission, without the fast profile's warm cache.
 
     Returns:
         (submissions, problems, scores): the `Submission`s (with notes on timeouts, restored cells
@@ -262,13 +271,19 @@ def grade(submissions_dir, course_dir="course", lessons=None, exercise_timeout=N
     with _grading_environment():
         submissions, problems = collect(submissions_dir, course_dir, lessons, force, students)
         _check_assets({s.lesson for s in submissions if s.changed}, log)
-        api = _api(course_dir, exercise_timeout=exercise_timeout, lesson_timeout=lesson_timeout)
+        api = _api(course_dir, exercise_timeout=exercise_timeout, lesson_timeout=lesson_timeout, all_cells=all_cells)
+        warm = {}
         for sub in submissions:
             if not sub.changed:
                 log(f"{sub.student} {sub.lesson}: unchanged since it was graded, kept")
                 continue
+            if not all_cells and sub.lesson not in warm:
+                warm[sub.lesson] = grading_profile.warm_cache(
+                    course_dir / "source" / sub.lesson / f"{sub.lesson}.ipynb", course_dir / "cache" / sub.lesson,
+                    api.config.Execute.timeout_func, log)
             start = time.perf_counter()
-            result = api.autograde(sub.lesson, sub.student, force=True, create=True)
+            with grading_profile.fresh_cache(warm[sub.lesson]) if not all_cells else contextlib.nullcontext():
+                result = api.autograde(sub.lesson, sub.student, force=True, create=True)
             graded = course_dir / "autograded" / sub.student / sub.lesson / f"{sub.lesson}.ipynb"
             if result["success"] and graded.exists():
                 sub.notes += cell_notes(json.loads(graded.read_text()))
