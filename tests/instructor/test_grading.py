@@ -376,10 +376,14 @@ def test_grading_kernel_gets_the_environment_and_odd_hand_ins_are_reported(tmp_p
     _write(subs / "ben" / "00_setup.ipynb", "{not json")
     _write(subs / "cy" / "homework.ipynb", answered)
     _write(subs / "bad name!" / "00_setup.ipynb", answered)
-    submissions, problems, scores = grading.grade(subs, course, exercise_timeout=TIMEOUT, log=lambda line: None)
+    submissions, problems, scores = grading.grade(subs, course, exercise_timeout=TIMEOUT, log=lambda line: None,
+                                                  all_cells=True)  # every cell: the fast profile refuses this lesson (below)
     assert [(s.student, s.notes) for s in submissions] == [("ann", ["lesson cell 3 raised ValueError: invalid literal for int() with base 10: 'lesson code that breaks'"])]
     assert {(s.exercise, s.score, s.max_score) for s in scores} == {("ex1", 2, 2), ("env_check", 1, 1)}
     assert len(problems) == 4 and "ann: 2 notebooks for 00_setup, graded the newest, 00_setup.ipynb" in problems[0]
     assert "bad name!: skipped" in problems[1] and "ben: 00_setup.ipynb is not a notebook" in problems[2]
     assert "cy: ignored homework.ipynb" in problems[3]
     assert "TL_COURSE_QUICK" not in os.environ, "the grading environment is undone"
+    with pytest.raises(RuntimeError, match=r"00_setup: the lesson's own solution fails in the grading profile on this machine \(cell 3 raised ValueError\)"):
+        grading.grade(subs, course, exercise_timeout=TIMEOUT, log=lambda line: None, force=True)
+    assert not (course / "cache" / "00_setup").exists(), "no warm cache is left from a failed warm-up"
