@@ -36,6 +36,10 @@ LESSON = _lesson(
 @pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.name for lesson in LESSONS])
 def test_no_kept_cell_needs_a_demonstration(lesson):
     assert grading_profile.kept_cells_need(ROOT / lesson.notebook) == []
+    nb = json.loads((ROOT / lesson.notebook).read_text())
+    sources = grading_profile.demonstrations(nb)
+    kept = [c for c in nb["cells"] if c["cell_type"] == "code" and grading_profile.TAG not in c["metadata"].get("tags", [])]
+    assert not [c["source"] for c in kept if "".join(c["source"]).strip() in sources], "a kept cell with a demonstration's source would be skipped"
 
 
 def test_a_lesson_that_would_break_is_caught():
@@ -43,11 +47,13 @@ def test_a_lesson_that_would_break_is_caught():
     assert grading_profile.kept_cells_need(broken) == [(1, "y"), (2, "y")], "x is never defined: not the profile's doing"
 
 
-def test_demonstrations_are_commented_out_by_id_or_source_and_checks_never():
-    assert grading_profile.demonstrations(LESSON) == ({LESSON["cells"][1]["id"]}, {LESSON["cells"][1]["source"]})
+def test_demonstrations_are_commented_out_by_source_and_checks_never():
+    assert grading_profile.demonstrations(LESSON) == {LESSON["cells"][1]["source"]}
     submitted = json.loads(json.dumps(LESSON))
     submitted["cells"][1]["id"] = "new-id-from-colab"  # matched by its unchanged source
-    submitted["cells"].insert(2, _code("slow = sum(range(10))\nprint(slow)  # the student's copy, edited"))
+    edited = json.loads(json.dumps(LESSON["cells"][1]))  # same id, edited by the student: it runs
+    edited["source"] += "  # the student's copy, edited"
+    submitted["cells"].insert(2, edited)
     assert grading_profile.skip_demonstrations(submitted, LESSON) == 1
     assert submitted["cells"][1]["source"].splitlines() == [grading_profile._NOTE.strip(), "# slow = sum(range(10))", "# print(slow)"]
     assert submitted["cells"][2]["source"].startswith("slow = "), "an edited demonstration runs"

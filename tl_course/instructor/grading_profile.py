@@ -5,9 +5,9 @@
 - **Demonstrations are skipped.** A lesson tags `demonstration` the code cells that only show
   something (a comparison of three trainings, a plot, a timing) and that no exercise reads. While
   nbgrader autogrades, `SkipDemonstrations` turns those cells into comments before `Execute` runs
-  (the feedback shows them, commented out). A cell is skipped when the lesson's own copy of it in
-  `course/source/` is tagged, matched by cell id or by identical source; the student's tags are
-  not trusted, and answer and check cells are never skipped. A test reads every lesson and fails
+  (the feedback shows them, commented out). A cell is skipped when its source is that of a tagged
+  cell of the lesson's own copy in `course/source/`: the student's tags are not trusted, a cell
+  the student edited runs as edited, and answer and check cells are never skipped. A test reads every lesson and fails
   when a kept cell uses a name that only demonstrations define (`kept_cells_need`).
 - **Every kernel starts from a warm cache.** Before the first submission of a lesson, `warm_cache`
   runs the lesson's solution once in the same profile, into `course/cache/NN_topic/` (kept while
@@ -47,7 +47,7 @@ def _graded(cell):
 
 
 def demonstrations(lesson):
-    """Return `(ids, sources)` of the lesson notebook's code cells tagged `demonstration`.
+    """Return the sources (stripped) of the lesson notebook's code cells tagged `demonstration`.
 
     Args:
         lesson: the lesson notebook (a dict, or the path of an `.ipynb`).
@@ -55,21 +55,21 @@ def demonstrations(lesson):
     nb = json.loads(Path(lesson).read_text()) if not isinstance(lesson, dict) else lesson
     cells = [c for c in nb["cells"] if c["cell_type"] == "code" and TAG in c.get("metadata", {}).get("tags", [])
              and not _graded(c)]
-    return {c["id"] for c in cells if c.get("id")}, {_source(c).strip() for c in cells}
+    return {_source(c).strip() for c in cells}
 
 
 def skip_demonstrations(nb, lesson):
     """Comment out, in notebook `nb`, the cells that are demonstrations in `lesson`; return how many.
 
-    A cell of `nb` is skipped when it has the id of a demonstration of `lesson` or the same source;
-    nbgrader cells (answers, checks, locked cells) never are.
+    A cell of `nb` is skipped when its source is that of a demonstration of `lesson` (an edited copy
+    runs); nbgrader cells (answers, checks, locked cells) never are.
     """
-    ids, sources = demonstrations(lesson)
+    sources = demonstrations(lesson)
     skipped = 0
     for cell in nb["cells"]:
         if cell["cell_type"] != "code" or _graded(cell):
             continue
-        if cell.get("id") in ids or _source(cell).strip() in sources:
+        if _source(cell).strip() in sources:
             lines = _source(cell).splitlines()
             cell["source"] = _NOTE + "\n".join(f"# {line}" if line else "#" for line in lines)
             cell["outputs"], cell["execution_count"] = [], None
@@ -106,14 +106,14 @@ def kept_cells_need(lesson):
     bound, is not seen here: the warm-up run of the solution (`warm_cache`) is the second check.
     """
     nb = json.loads(Path(lesson).read_text()) if not isinstance(lesson, dict) else lesson
-    ids, sources = demonstrations(nb)
+    sources = demonstrations(nb)
     defined, problems = {}, []  # name -> defined by a kept cell so far?
     for index, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "code":
             continue
         code = "\n".join(line for line in _source(cell).splitlines() if not line.lstrip().startswith(("%", "!")))
         tree = ast.parse(code)
-        skipped = cell.get("id") in ids or _source(cell).strip() in sources
+        skipped = _source(cell).strip() in sources
         defines, reads = set(), set()
         for node in ast.walk(tree):
             if isinstance(node, ast.Name):
