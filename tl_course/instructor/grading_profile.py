@@ -37,8 +37,7 @@ _NOTE = "# skipped by `tl-course grade` (a demonstration no exercise reads); it 
 
 
 def _source(cell):
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else source
+    return "".join(cell.get("source", ""))  # a string, or nbformat's list of lines
 
 
 def _graded(cell):
@@ -160,15 +159,9 @@ def warm_cache(lesson, cache_dir, timeout_func, log=print):
     cache_dir.mkdir(parents=True)
     nb = nbformat.read(lesson, as_version=4)
     skip_demonstrations(nb, json.loads(lesson.read_text()))
-    saved = {k: os.environ.get(k) for k in ("TL_COURSE_CACHE", "NBGRADER_EXECUTION")}
-    os.environ.update(TL_COURSE_CACHE=str(cache_dir / "cache"), NBGRADER_EXECUTION="autograde")
-    try:
-        client = NotebookClient(nb, timeout_func=timeout_func, allow_errors=True, kernel_name="python3",
-                                resources={"metadata": {"path": str(lesson.parent)}})
-        client.execute()
-    finally:
-        for key, value in saved.items():
-            os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
+    with _environment(TL_COURSE_CACHE=str(cache_dir / "cache"), NBGRADER_EXECUTION="autograde"):
+        NotebookClient(nb, timeout_func=timeout_func, allow_errors=True, kernel_name="python3",
+                       resources={"metadata": {"path": str(lesson.parent)}}).execute()
     failed = [(i, o.get("ename", "error")) for i, c in enumerate(nb.cells) for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     if failed:
@@ -182,18 +175,28 @@ def warm_cache(lesson, cache_dir, timeout_func, log=print):
 
 
 @contextlib.contextmanager
+def _environment(**values):
+    """Set environment variables (inherited by the kernels started inside), then restore them."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@contextlib.contextmanager
 def fresh_cache(warm_dir):
     """Set `TL_COURSE_CACHE` to a private copy of the warm cache for one submission's kernel."""
-    saved = os.environ.get("TL_COURSE_CACHE")
     with tempfile.TemporaryDirectory(prefix="tl-course-grading-") as tmp:
-        source = Path(warm_dir) / "cache"
-        target = Path(tmp) / "cache"
-        shutil.copytree(source, target) if source.is_dir() else target.mkdir()
-        os.environ["TL_COURSE_CACHE"] = str(target)
-        try:
+        source, target = Path(warm_dir) / "cache", Path(tmp) / "cache"
+        if source.is_dir():
+            shutil.copytree(source, target)
+        else:
+            target.mkdir()
+        with _environment(TL_COURSE_CACHE=str(target)):
             yield target
-        finally:
-            if saved is None:
-                os.environ.pop("TL_COURSE_CACHE", None)
-            else:
-                os.environ["TL_COURSE_CACHE"] = saved
