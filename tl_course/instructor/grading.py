@@ -163,21 +163,13 @@ def find_lessons(names=None, notebooks_dir=None):
 @contextlib.contextmanager
 def _grading_environment():
     """Quick mode for the grading kernels; nbgrader's `alembic` on PATH even without an activated venv."""
-    saved = {k: os.environ.get(k) for k in ("TL_COURSE_QUICK", "PATH", "TF_CPP_MIN_LOG_LEVEL")}
-    os.environ["TL_COURSE_QUICK"] = "1"
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # kernels' C++ log lines would bury the progress
+    values = {"TL_COURSE_QUICK": "1",
+              "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3")}  # C++ log lines would bury the progress
     if not shutil.which("alembic"):
-        os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SQLAlchemy warnings from nbgrader's gradebook
-            yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        values["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    with grading_profile.environment(**values), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SQLAlchemy warnings from nbgrader's gradebook
+        yield
 
 
 def _api(course_dir, **settings):

@@ -29,7 +29,7 @@ from pathlib import Path
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-__all__ = ["TAG", "SkipDemonstrations", "demonstrations", "fresh_cache", "kept_cells_need", "skip_demonstrations",
+__all__ = ["TAG", "SkipDemonstrations", "demonstrations", "environment", "fresh_cache", "kept_cells_need", "skip_demonstrations",
            "warm_cache"]
 
 TAG = "demonstration"
@@ -159,7 +159,7 @@ def warm_cache(lesson, cache_dir, timeout_func, log=print):
     cache_dir.mkdir(parents=True)
     nb = nbformat.read(lesson, as_version=4)
     skip_demonstrations(nb, json.loads(lesson.read_text()))
-    with _environment(TL_COURSE_CACHE=str(cache_dir / "cache"), NBGRADER_EXECUTION="autograde"):
+    with environment(TL_COURSE_CACHE=str(cache_dir / "cache"), NBGRADER_EXECUTION="autograde"):
         NotebookClient(nb, timeout_func=timeout_func, allow_errors=True, kernel_name="python3",
                        resources={"metadata": {"path": str(lesson.parent)}}).execute()
     failed = [(i, o.get("ename", "error")) for i, c in enumerate(nb.cells) for o in c.get("outputs", [])
@@ -175,7 +175,7 @@ def warm_cache(lesson, cache_dir, timeout_func, log=print):
 
 
 @contextlib.contextmanager
-def _environment(**values):
+def environment(**values):
     """Set environment variables (inherited by the kernels started inside), then restore them."""
     saved = {key: os.environ.get(key) for key in values}
     os.environ.update(values)
@@ -198,5 +198,5 @@ def fresh_cache(warm_dir):
             shutil.copytree(source, target)
         else:
             target.mkdir()
-        with _environment(TL_COURSE_CACHE=str(target)):
+        with environment(TL_COURSE_CACHE=str(target)):
             yield target
