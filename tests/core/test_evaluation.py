@@ -47,3 +47,24 @@ def test_comparison_prints_mean_and_interval():
     c = evaluation.compare_paired([0.9, 0.8, 0.7], [0.8, 0.8, 0.6])
     assert str(c) == f"{c.mean_diff:+.3f}, 95% interval [{c.ci[0]:+.3f}, {c.ci[1]:+.3f}]"
     assert str(c).startswith("+0.067, 95% interval [")
+
+
+def test_fit_probe_sample_weight_zero_drops_examples_and_ones_change_nothing():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], 30)
+    x = np.eye(8)[y] * 3 + rng.normal(0, 1.2, (len(y), 8))  # overlapping blobs: every example moves the fit
+    dropped = rng.random(len(y)) < 0.3
+    weighted = evaluation.fit_probe(x, y, sample_weight=np.where(dropped, 0.0, 1.0))
+    without = evaluation.fit_probe(x[~dropped], y[~dropped])
+    everything = evaluation.fit_probe(x, y)
+    assert np.allclose(weighted[-1].coef_, without[-1].coef_, atol=1e-6)
+    assert np.allclose(weighted[-1].intercept_, without[-1].intercept_, atol=1e-6)
+    assert np.allclose(weighted.predict_proba(x), without.predict_proba(x), atol=1e-6)
+    assert not np.allclose(weighted[-1].coef_, everything[-1].coef_, atol=1e-2)  # the dropped examples mattered
+    ones = evaluation.fit_probe(x, y, sample_weight=np.ones(len(y)))
+    assert np.allclose(ones[-1].coef_, everything[-1].coef_, atol=1e-6)
+    assert np.allclose(ones.predict_proba(x), everything.predict_proba(x), atol=1e-6)
+    # the weights' scale trades against C: importance weights should average 1 to keep the probe's regularisation
+    doubled = evaluation.fit_probe(x, y, sample_weight=np.full(len(y), 2.0))
+    assert np.allclose(doubled[-1].coef_, evaluation.fit_probe(x, y, C=20.0)[-1].coef_, atol=1e-6)
+    assert not np.allclose(doubled[-1].coef_, everything[-1].coef_, atol=1e-2)

@@ -16,13 +16,15 @@ import numpy as np
 __all__ = ["Comparison", "Difference", "accuracy", "accuracy_difference", "compare_paired", "fit_probe", "standard_error"]
 
 
-def fit_probe(x, y, C=10.0):
+def fit_probe(x, y, C=10.0, sample_weight=None):
     """Fit the course's linear probe: L2 normalisation, then logistic regression.
 
     Args:
         x: `float (n, dim)` embeddings.
         y: int `(n,)` labels (or pseudo-labels).
         C: inverse regularisation strength.
+        sample_weight: optional `float (n,)` weight of each example in the loss (importance
+            weighting, `06_domain_adaptation`).
 
     Returns:
         A fitted scikit-learn pipeline (`predict_proba`, `predict`, `score`).
@@ -33,7 +35,8 @@ def fit_probe(x, y, C=10.0):
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):  # tiny problems: one thread is fastest
-        return make_pipeline(Normalizer(), LogisticRegression(C=C, solver="newton-cg", max_iter=1000)).fit(x, y)
+        probe = make_pipeline(Normalizer(), LogisticRegression(C=C, solver="newton-cg", max_iter=1000))
+        return probe.fit(x, y, logisticregression__sample_weight=sample_weight)
 
 
 def accuracy(model, x, y, output=None):

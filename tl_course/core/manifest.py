@@ -62,6 +62,7 @@ LESSONS = (
     Lesson("03_multi_task", weights=(_MOBILENET_V2_160,), optional_datasets=("oxford_iiit_pet",)),
     Lesson("04_semi_supervised", weights=(_MOBILENET_V2_160, ("mobilenet", 160, False))),
     Lesson("05_sequential_transfer", weights=(_MOBILENET_V2_160,)),
+    Lesson("06_domain_adaptation", weights=(_MOBILENET_V2_160,)),
 )
 
 

@@ -1,4 +1,4 @@
-"""Figures two or more lessons show: sample grids, learning curves, confusion matrices, runs side by side.
+"""Figures the lessons show: sample grids, learning curves, confusion matrices, runs side by side, method bars, embedding projections.
 
 Every function returns a matplotlib `Figure` and changes no global style.
 """
@@ -6,8 +6,10 @@ Every function returns a matplotlib `Figure` and changes no global style.
 import numpy as np
 
 __all__ = [
+    "bounded_bars",
     "confusion_matrix",
     "confusion_matrix_figure",
+    "embedding_pca",
     "figure",
     "learning_curves",
     "runs_figure",
@@ -131,5 +133,51 @@ def runs_figure(panels, title=None):
         ax.legend(loc="best", fontsize=8)
     if title:
         fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def embedding_pca(panels):
+    """Plot two sets of embeddings on their first two principal components, one panel per stage.
+
+    Taught in `06_domain_adaptation` (source and target, before and after alignment).
+
+    Args:
+        panels: `{title: (x_source, x_target)}`; rows are L2-normalised (an all-zero row stays 0), then each
+            panel fits its own PCA on both sets together.
+    """
+    fig = figure(figsize=(4.2 * len(panels), 3.8))
+    for i, (title, (xs, xt)) in enumerate(panels.items()):
+        both = np.concatenate([xs, xt]).astype(float)
+        both /= np.maximum(np.linalg.norm(both, axis=1, keepdims=True), 1e-12)  # an all-zero row (collapsed features) stays 0
+        both -= both.mean(0)
+        points = both @ np.linalg.svd(both, full_matrices=False)[2][:2].T
+        ax = fig.add_subplot(1, len(panels), i + 1)
+        ax.scatter(*points[: len(xs)].T, s=6, alpha=0.5, label="source")
+        ax.scatter(*points[len(xs):].T, s=6, alpha=0.5, label="target")
+        ax.set_title(title, fontsize=10)
+        ax.set_xticks([]), ax.set_yticks([])
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def bounded_bars(results, lower="source only", upper="upper reference"):
+    """Bar chart of accuracy per method: mean over draws, ±1 std, with a lower and an upper bound as lines.
+
+    Taught in `06_domain_adaptation` (source only and target labels as the bounds).
+
+    Args:
+        results: `{method: float (draws,)}`, including `lower` and `upper`.
+    """
+    names = [name for name in results if name not in (lower, upper)]
+    fig = figure(figsize=(7, 3.8))
+    ax = fig.add_subplot(1, 1, 1)
+    ax.bar(range(len(names)), [np.mean(results[n]) for n in names], yerr=[np.std(results[n]) for n in names], capsize=4)
+    for name, style in ((lower, ":"), (upper, "--")):
+        ax.axhline(np.mean(results[name]), color="gray", linestyle=style, label=name)
+    ax.set_xticks(range(len(names)), names, rotation=20, ha="right")
+    ax.set_ylabel("accuracy on the target test photos")
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
