@@ -1,1 +1,1 @@
-"""The dataset registry (`registry.json`), installed as `tl_course._registry`."""
+"""The course's registries, installed as `tl_course._registry`: datasets (`registry.json`) and models (`models.json`)."""

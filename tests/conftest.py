@@ -49,6 +49,17 @@ def imagenet_weights():
         pytest.skip("MobileNetV2 alpha=0.35 weights not in $KERAS_HOME/models (see README)")
 
 
+@pytest.fixture
+def hub_module_folder():
+    """The cached TF Hub MobileNetV2 0.35 module's folder (skips where $TFHUB_CACHE_DIR lacks it; see README)."""
+    from tl_course.core import hub_modules
+
+    folder, note = hub_modules.module_status("mobilenet_v2_035_224_hub")
+    if folder is None:
+        pytest.skip(f"TF Hub module mobilenet_v2_035_224_hub not cached offline ({note}): set TFHUB_CACHE_DIR (see .ci/run)")
+    return folder
+
+
 def make_image(path, mode="RGB", size=(24, 20), fmt=None, color=None):
     """Write a real image file and return its path."""
     from PIL import Image

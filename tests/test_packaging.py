@@ -79,3 +79,17 @@ def test_colab_installs_the_released_version_of_pyproject():
         assert 'if "google.colab" in sys.modules:' in install and '"--no-deps"' in install, lesson.name
         assert re.findall(r"git\+https://github\.com/tl-course/tl-course@?[^\s\"]*", install) == \
             [f"git+https://github.com/tl-course/tl-course@v{version}"], f"{lesson.name}: pin the install to v{version}"
+
+
+def test_ci_points_tf_hub_at_a_writable_cache_linking_the_offline_modules():
+    """tensorflow_hub writes lock and temporary files into its cache on a miss: CI links the modules into a fresh folder."""
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert 'export TFHUB_CACHE_DIR="$(mktemp -d)"' in ci
+    assert re.search(r'for module in "\$assets"/tfhub_modules/\*; do .*ln -s "\$module" "\$TFHUB_CACHE_DIR/"', ci)
+    assert ci.find("TFHUB_CACHE_DIR") < ci.rfind("make test")
+
+
+def test_the_registries_are_installed_with_the_package():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    installed = pyproject["tool"]["setuptools"]["package-data"]["tl_course._registry"]
+    assert sorted(installed) == sorted(p.name for p in (ROOT / "data").glob("*.json"))

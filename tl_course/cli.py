@@ -66,9 +66,9 @@ _NO_NBGRADER = ("nbgrader is not installed: expected the instructor extra, recei
 
 
 def _release(args):
-    from tl_course.instructor import grading
-
     try:
+        from tl_course.instructor import grading  # its fast profile imports nbgrader's preprocessors
+
         paths = grading.release(args.lessons or None, args.course, args.notebooks)
     except ModuleNotFoundError as error:
         if (error.name or "").split(".")[0] != "nbgrader":
@@ -157,7 +157,7 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="tl-course", description="Transfer-learning course tools.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("doctor", help="versions, GPU, caches, and which lessons run offline").set_defaults(func=_doctor)
-    sub.add_parser("download", help="pre-fetch every weight file and dataset the lessons need").set_defaults(func=_download)
+    sub.add_parser("download", help="pre-fetch every weight file, dataset and TF Hub module the lessons need").set_defaults(func=_download)
     bench = sub.add_parser("bench", help="time end-to-end frozen training against embed-once on the flowers")
     bench.add_argument("--per-class", type=int, default=None, help="images per class (default: all)")
     bench.add_argument("--epochs", type=int, default=5)

@@ -86,3 +86,20 @@ def test_keep_caches_in_refuses_after_keras_is_imported_and_an_empty_folder(tmp_
         settings.keep_caches_in(tmp_path)
     with pytest.raises(ValueError, match="expected a folder"):
         settings.keep_caches_in("")
+
+
+@pytest.mark.parametrize("value", [None, "", "relative/tfhub", "/somewhere/tfhub"])
+def test_tfhub_cache_dir_is_the_folder_tensorflow_hub_uses(monkeypatch, tmp_path, value):
+    """The variable as given, or tensorflow_hub's own default (the system's temporary folder) when unset or empty."""
+    import tempfile
+    from pathlib import Path
+
+    from tensorflow_hub import resolver
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # what gettempdir() returns
+    if value is None:
+        monkeypatch.delenv("TFHUB_CACHE_DIR", raising=False)
+    else:
+        monkeypatch.setenv("TFHUB_CACHE_DIR", value)
+    assert settings.tfhub_cache_dir() == Path(resolver.tfhub_cache_dir(use_temp=True))
+    assert settings.tfhub_cache_dir() == (Path(value) if value else tmp_path / "tfhub_modules")

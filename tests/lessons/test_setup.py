@@ -2,14 +2,15 @@
 
 
 from tl_course import cli
-from tl_course.core import settings
+from tl_course.core import hub_modules, settings
 from tl_course.lessons import setup
 
 
 def test_doctor_reports_versions_caches_and_lessons(capsys):
     assert cli.main(["doctor"]) == 0
     out = capsys.readouterr().out
-    for word in ("tensorflow 2.21.0", "keras 3.15.1", "KERAS_HOME", "TL_COURSE_DATA", "weights:", "datasets:", "lessons offline:", "00_setup"):
+    for word in ("tensorflow 2.21.0", "keras 3.15.1", "KERAS_HOME", "TL_COURSE_DATA", "TFHUB_CACHE_DIR", "weights:", "datasets:",
+                 "lessons offline:", "00_setup"):
         assert word in out
 
 
@@ -26,14 +27,18 @@ def test_doctor_says_what_is_missing(tmp_path, monkeypatch):
 def test_download_reports_failures_and_keeps_going(tmp_path, monkeypatch):
     monkeypatch.setattr(settings, "keras_home", lambda: tmp_path)
     monkeypatch.delenv("TL_COURSE_DATA", raising=False)
+    monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "tfhub"))
     import keras
 
     def refuse(*args, **kwargs):
         raise Exception("URL fetch failure: no network")
 
     monkeypatch.setattr(keras.utils, "get_file", refuse)
+    monkeypatch.setattr(hub_modules, "download", refuse)
     results = setup.download_all()
-    assert len(results) == 5 and all(status.startswith("failed") for _, status in results)
+    expected = len(setup._needed_weights()) + len(setup._needed_datasets(optional=True)) + len(setup._needed_hub_modules())
+    assert len(results) == expected and all(status.startswith("failed") for _, status in results)
+    assert setup._needed_hub_modules() == ["mobilenet_v2_035_224_hub"], "lesson 07's TF Hub module is in the manifest"
     assert "oxford_iiit_pet" in dict(results), "download fetches the optional datasets of the manifest too"
     assert cli.main(["download"]) == 1
 
@@ -93,3 +98,50 @@ def test_lesson_00_compares_versions_and_says_how_to_keep_caches_on_drive():
     prose = "\n".join(c["source"] for c in cells if c["cell_type"] == "markdown")
     assert "setup.check_versions()" in code
     assert "~/.cache/tl_course" in prose and 'settings.keep_caches_in("/content/drive/MyDrive/tl_course")' in prose
+
+
+def _with_a_hub_lesson(monkeypatch):
+    """Add a lesson that needs the registry's TF Hub module to the manifest `setup` reads."""
+    import types
+
+    from tl_course.core.manifest import LESSONS
+
+    lesson = types.SimpleNamespace(name="07_model_hubs", weights=(), datasets=(), optional_datasets=(),
+                                   hub_modules=("mobilenet_v2_035_224_hub",))
+    monkeypatch.setattr(setup, "LESSONS", LESSONS + (lesson,))
+
+
+def test_doctor_reports_a_lessons_tf_hub_module_cached_or_missing(tmp_path, monkeypatch):
+    _with_a_hub_lesson(monkeypatch)
+    monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path))
+    folder = hub_modules.cache_folder("mobilenet_v2_035_224_hub")
+    assert setup.lesson_readiness()["07_model_hubs"] == ["TF Hub module mobilenet_v2_035_224_hub"]
+    text = setup.report(gpus=[])
+    assert f"TFHUB_CACHE_DIR  {tmp_path}\n" in text
+    assert f"TF Hub modules:\n  [--] mobilenet_v2_035_224_hub: missing: expected {folder}/ holding saved_model.pb" in text
+    assert "[--] 07_model_hubs: needs TF Hub module mobilenet_v2_035_224_hub" in text
+    folder.mkdir()
+    (folder / "saved_model.pb").write_bytes(b"")
+    assert setup.lesson_readiness()["07_model_hubs"] == []
+    text = setup.report(gpus=[])
+    assert f"  [ok] mobilenet_v2_035_224_hub: cached in {folder}\n" in text and "[ok] 07_model_hubs" in text
+
+
+def test_download_fills_the_tf_hub_cache_through_tensorflow_hub(tmp_path, monkeypatch):
+    import keras
+
+    _with_a_hub_lesson(monkeypatch)
+    monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(keras.utils, "get_file", lambda *args, **kwargs: str(tmp_path))  # weights, datasets: not the point here
+    asked = []
+
+    def fake_download(name):  # hub.resolve's work: fill the cache folder of the handle
+        asked.append(name)
+        folder = hub_modules.cache_folder(name)
+        folder.mkdir()
+        (folder / "saved_model.pb").write_bytes(b"")
+        return folder
+
+    monkeypatch.setattr(hub_modules, "download", fake_download)
+    assert ("mobilenet_v2_035_224_hub", "downloaded") in setup.download_all() and asked == ["mobilenet_v2_035_224_hub"]
+    assert ("mobilenet_v2_035_224_hub", "cached") in setup.download_all() and len(asked) == 1

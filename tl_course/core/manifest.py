@@ -25,12 +25,14 @@ class Lesson:
         weights: ImageNet weights it needs, as `(backbone, image_size, include_top)`.
         datasets: registry names it needs to run at all.
         optional_datasets: registry names it can use when a parameter asks for them.
+        hub_modules: TF Hub modules it needs, as names of the model registry (`data/models.json`).
     """
 
     name: str
     weights: tuple
     datasets: tuple = ("flower_photos",)
     optional_datasets: tuple = ()
+    hub_modules: tuple = ()
 
     @property
     def number(self):
@@ -63,6 +65,8 @@ LESSONS = (
     Lesson("04_semi_supervised", weights=(_MOBILENET_V2_160, ("mobilenet", 160, False))),
     Lesson("05_sequential_transfer", weights=(_MOBILENET_V2_160,)),
     Lesson("06_domain_adaptation", weights=(_MOBILENET_V2_160,)),
+    Lesson("07_model_hubs", weights=(_MOBILENET_V2_160, ("mobilenet_v2", 128, False), ("mobilenet", 128, False),
+                                     ("mobilenet", 160, False)), hub_modules=("mobilenet_v2_035_224_hub",)),
 )
 
 

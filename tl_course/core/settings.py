@@ -10,7 +10,7 @@ classroom, on Colab, under nbval and under nbgrader without edits:
 | `TL_COURSE_CACHE`   | where embeddings and runs are cached                 | `~/.cache/tl_course` |
 | `TL_COURSE_OFFLINE` | `1` never tries a download; missing files raise      | `0`                |
 | `KERAS_HOME`        | Keras' cache (`models/` weights, `datasets/`)        | `~/.keras`         |
-| `TFHUB_CACHE_DIR`   | TF Hub's cache of downloaded modules                 | TF Hub's own       |
+| `TFHUB_CACHE_DIR`   | TF Hub's cache of downloaded modules                 | `<temp>/tfhub_modules` (TF Hub's own) |
 
 nbgrader sets `NBGRADER_EXECUTION` while it autogrades; quick mode is then on.
 
@@ -20,6 +20,7 @@ Google Drive keeps the downloads and caches that the runtime would otherwise los
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "missing_offline",
     "offline",
     "quick_mode",
+    "tfhub_cache_dir",
 ]
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -76,6 +78,22 @@ def keras_home():
     if not os.access(base, os.W_OK):
         base = Path("/tmp")
     return base / ".keras"
+
+
+def tfhub_cache_dir():
+    """Return TF Hub's download cache folder, resolved the way tensorflow_hub 0.16 resolves it.
+
+    `TFHUB_CACHE_DIR` when set and not empty, used as given (tensorflow_hub expands no `~`);
+    else tensorflow_hub's own default, `tfhub_modules` in the system's temporary folder
+    (`tempfile.gettempdir()`, e.g. `/tmp/tfhub_modules`). tensorflow_hub reads the variable at
+    each download, so, unlike `KERAS_HOME`, it may be set after `import tensorflow_hub`.
+    Nothing is created: the folder may not exist yet.
+
+    Returns:
+        `pathlib.Path` of the folder that holds one `<sha1 of the handle>/` folder per module.
+    """
+    value = os.environ.get("TFHUB_CACHE_DIR")
+    return Path(value) if value else Path(tempfile.gettempdir()) / "tfhub_modules"
 
 
 def cache_dir(*parts):

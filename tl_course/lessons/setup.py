@@ -4,7 +4,7 @@ import platform
 import warnings
 from importlib import metadata
 
-from tl_course.core import backbones, datasets, device, settings
+from tl_course.core import backbones, datasets, device, hub_modules, settings
 from tl_course.core.manifest import LESSONS
 
 __all__ = ["TESTED_VERSIONS", "VersionWarning", "check_versions", "download_all", "lesson_readiness", "report",
@@ -68,6 +68,10 @@ def _needed_datasets(optional=False):
     return sorted({name for lesson in LESSONS for name in lesson.datasets + (lesson.optional_datasets if optional else ())})
 
 
+def _needed_hub_modules():
+    return sorted({name for lesson in LESSONS for name in lesson.hub_modules})
+
+
 def lesson_readiness():
     """Return `{lesson: [missing item, ...]}`; an empty list means it runs offline."""
     missing = {}
@@ -76,7 +80,8 @@ def lesson_readiness():
             f"weights {backbones.get_backbone(name).weights_file(size, include_top=top)}"
             for name, size, top in lesson.weights
             if not backbones.weights_status(name, size, include_top=top)[0]
-        ] + [f"dataset {name}" for name in lesson.datasets if datasets.dataset_status(name)[0] is None]
+        ] + [f"dataset {name}" for name in lesson.datasets if datasets.dataset_status(name)[0] is None] + [
+            f"TF Hub module {name}" for name in lesson.hub_modules if hub_modules.module_status(name)[0] is None]
     return missing
 
 
@@ -94,6 +99,7 @@ def report(gpus=None):
     lines.append(f"KERAS_HOME       {settings.keras_home()}")
     lines.append(f"TL_COURSE_DATA   {settings.data_dir() or '(unset)'}")
     lines.append(f"TL_COURSE_CACHE  {settings.cache_dir()}")
+    lines.append(f"TFHUB_CACHE_DIR  {settings.tfhub_cache_dir()}")
     lines.append(f"mode             {'quick' if settings.quick_mode() else 'full'}, downloads {'off' if settings.offline() else 'on'}")
     lines.append("weights:")
     for name, size, top in _needed_weights():
@@ -104,6 +110,11 @@ def report(gpus=None):
     for name in _needed_datasets(optional=True):
         path, note = datasets.dataset_status(name)
         lines.append(f"  [{'ok' if path else '--'}] {name}: {note}" + ("" if name in required else " (optional)"))
+    needed_modules = _needed_hub_modules()
+    lines += ["TF Hub modules:"] if needed_modules else []
+    for name in needed_modules:
+        folder, note = hub_modules.module_status(name)
+        lines.append(f"  [{'ok' if folder else '--'}] {name}: {note}")
     lines.append("lessons offline:")
     for lesson, missing in lesson_readiness().items():
         lines.append(f"  [{'ok' if not missing else '--'}] {lesson}" + (f": needs {', '.join(missing)}" if missing else ""))
@@ -111,7 +122,7 @@ def report(gpus=None):
 
 
 def download_all():
-    """Fetch every weight file and dataset the lessons need into the Keras cache.
+    """Fetch every weight file and dataset the lessons need into the Keras cache, and their TF Hub modules into TF Hub's.
 
     Returns:
         list of `(item, status)`, status `"cached"`, `"downloaded"` or an error message.
@@ -122,21 +133,21 @@ def download_all():
     for name, size, top in _needed_weights():
         spec = backbones.get_backbone(name)
         fname = spec.weights_file(size, include_top=top)
-        if backbones.weights_status(name, size, include_top=top)[0]:
-            results.append((fname, "cached"))
-            continue
-        try:
-            keras.utils.get_file(fname, spec.url_base + fname, cache_subdir="models")
-            results.append((fname, "downloaded"))
-        except Exception as error:  # noqa: BLE001 - report and go on with the rest
-            results.append((fname, f"failed: {error}"))
+        results.append(_fetch(fname, backbones.weights_status(name, size, include_top=top)[0],
+                              lambda: keras.utils.get_file(fname, spec.url_base + fname, cache_subdir="models")))
     for name in _needed_datasets(optional=True):
-        if datasets.dataset_status(name)[0] is not None:
-            results.append((name, "cached"))
-            continue
-        try:
-            datasets.download(name)
-            results.append((name, "downloaded"))
-        except Exception as error:  # noqa: BLE001
-            results.append((name, f"failed: {error}"))
+        results.append(_fetch(name, datasets.dataset_status(name)[0] is not None, lambda: datasets.download(name)))
+    for name in _needed_hub_modules():
+        results.append(_fetch(name, hub_modules.module_status(name)[0] is not None, lambda: hub_modules.download(name)))
     return results
+
+
+def _fetch(item, cached, fetch):
+    """Return `(item, status)`: "cached", "downloaded" after `fetch()`, or "failed: ..." (the others still run)."""
+    if cached:
+        return item, "cached"
+    try:
+        fetch()
+        return item, "downloaded"
+    except Exception as error:  # noqa: BLE001 - report and go on with the rest
+        return item, f"failed: {error}"
