@@ -60,6 +60,17 @@ def hub_module_folder():
     return folder
 
 
+@pytest.fixture
+def minilm_checkpoint():
+    """The all-MiniLM-L6-v2 checkpoint's folder (skips where neither $TL_COURSE_MODELS nor $KERAS_HOME/models holds it)."""
+    from tl_course.core import checkpoints
+
+    folder, note = checkpoints.checkpoint_status("all_minilm_l6_v2")
+    if folder is None:
+        pytest.skip(f"checkpoint all_minilm_l6_v2 not found offline ({note}): set TL_COURSE_MODELS (see .ci/run)")
+    return folder
+
+
 def make_image(path, mode="RGB", size=(24, 20), fmt=None, color=None):
     """Write a real image file and return its path."""
     from PIL import Image

@@ -69,3 +69,76 @@ def test_embed_augmented_shape_and_cache(tmp_path):
     other = keras.Sequential([keras.layers.RandomFlip("horizontal", seed=5), keras.layers.RandomBrightness(0.5, seed=1)])
     embedding_cache.embed_augmented(embedder, folder, 32, other, copies=2, cache_dir=tmp_path / "c")
     assert len(list((tmp_path / "c").glob("*.npz"))) == 3  # another seed, another cache entry
+
+
+class _TextEncoder:
+    """A tiny real text encoder: characters -> token ids -> Embedding -> mean over tokens. Records each call's batch."""
+
+    def __init__(self, seed=0, length=8):
+        import keras
+
+        keras.utils.set_random_seed(seed)
+        self.length, self.calls = length, []
+        self.model = keras.Sequential([keras.Input((length,), dtype="int32"), keras.layers.Embedding(128, 4),
+                                       keras.layers.GlobalAveragePooling1D()])
+
+    def __call__(self, texts):
+        self.calls.append(list(texts))
+        ids = np.array([[ord(c) % 128 for c in text[:self.length].ljust(self.length)] for text in texts], "int32")
+        return self.model(ids, training=False)
+
+
+TEXTS = ["great phone", "awful battery", "works fine", "never again", "love it"]
+SETTINGS = {"tokenizer": "characters", "sequence_length": 8, "pooling": "mean"}
+
+
+def test_embed_texts_caches_and_encodes_in_batches(tmp_path):
+    encoder = _TextEncoder()
+    first = embedding_cache.embed_texts(encoder.model, encoder, TEXTS, SETTINGS, labels=[1, 0, 1, 0, 1], batch_size=2,
+                                        cache_dir=tmp_path / "c")
+    assert not first.from_cache and first.features.shape == (5, 4) and first.features.dtype == np.float32
+    assert [len(batch) for batch in encoder.calls] == [2, 2, 1] and sum(encoder.calls, []) == TEXTS
+    assert first.labels.tolist() == [1, 0, 1, 0, 1] and first.labels.dtype.kind == "i"
+    np.testing.assert_allclose(first.features, encoder(TEXTS), rtol=1e-6)
+    encoder.calls.clear()
+    second = embedding_cache.embed_texts(encoder.model, encoder, TEXTS, SETTINGS, cache_dir=tmp_path / "c")
+    assert second.from_cache and encoder.calls == [] and second.path == first.path
+    assert np.array_equal(first.features, second.features)
+    assert second.labels.shape == (0,) and second.labels.dtype.kind == "i", "no labels given: an empty int array"
+    again = embedding_cache.embed_texts(encoder.model, encoder, TEXTS, SETTINGS, cache_dir=tmp_path / "c", use_cache=False)
+    assert not again.from_cache and len(encoder.calls) == 1, "use_cache=False recomputes, in batches of 64"
+
+
+def test_embed_texts_key_changes_with_texts_settings_and_weights(tmp_path):
+    encoder = _TextEncoder()
+
+    def path(texts=TEXTS, settings=SETTINGS, model=encoder.model):
+        return embedding_cache.embed_texts(model, encoder, texts, settings, cache_dir=tmp_path / "c").path
+
+    key = path()
+    assert path(TEXTS[:4]) != key and path(TEXTS[:-1] + ["love it!"]) != key  # which texts, their content
+    assert path(["great phone awful battery"] + TEXTS[2:]) != key and path(list(reversed(TEXTS))) != key
+    assert path(settings={**SETTINGS, "sequence_length": 16}) != key
+    assert path(model=_TextEncoder(seed=1).model) != key  # other weights
+    assert path() == key and len(list((tmp_path / "c").glob("*.npz"))) == 7
+
+
+@pytest.mark.parametrize("texts, settings, labels, batch_size, expected", [
+    ("great phone", SETTINGS, None, 64, "wrap it in a list"),
+    ([], SETTINGS, None, 64, "non-empty list of strings; received 0 items"),
+    (["ok", 3], SETTINGS, None, 64, "one of them int 3"),
+    (TEXTS, {"tokenizer": object()}, None, 64, "JSON-serialisable dict"),
+    (TEXTS, SETTINGS, [1, 0], 64, r"one label per text, shape \(5,\); received shape \(2,\)"),
+    (TEXTS, SETTINGS, None, 0, "batch_size as an int >= 1; received 0"),
+])
+def test_embed_texts_refuses_bad_input(tmp_path, texts, settings, labels, batch_size, expected):
+    encoder = _TextEncoder()
+    with pytest.raises(ValueError, match=expected):
+        embedding_cache.embed_texts(encoder.model, encoder, texts, settings, labels=labels, batch_size=batch_size,
+                                    cache_dir=tmp_path)
+
+
+def test_embed_texts_refuses_an_encoder_of_the_wrong_shape(tmp_path):
+    encoder = _TextEncoder()
+    with pytest.raises(ValueError, match=r"\(2, dim\) features; received shape \(4,\)"):
+        embedding_cache.embed_texts(encoder.model, lambda batch: np.zeros(4), TEXTS, SETTINGS, batch_size=2, cache_dir=tmp_path)

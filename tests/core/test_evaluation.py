@@ -68,3 +68,25 @@ def test_fit_probe_sample_weight_zero_drops_examples_and_ones_change_nothing():
     doubled = evaluation.fit_probe(x, y, sample_weight=np.full(len(y), 2.0))
     assert np.allclose(doubled[-1].coef_, evaluation.fit_probe(x, y, C=20.0)[-1].coef_, atol=1e-6)
     assert not np.allclose(doubled[-1].coef_, everything[-1].coef_, atol=1e-2)
+
+
+def test_accuracy_calls_the_model_in_batches_with_the_same_result():
+    import keras
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(300, 6)).astype("float32"), rng.integers(0, 3, 300)
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(3)])
+    whole = float(np.mean(np.argmax(model(x, training=False), axis=-1) == y))
+    sizes = []
+
+    def counting(batch, training=False):
+        sizes.append((len(batch), training))
+        return model(batch, training=training)
+
+    assert evaluation.accuracy(counting, x, y, batch_size=128) == whole
+    assert sizes == [(128, False), (128, False), (44, False)]
+    assert evaluation.accuracy(model, x, y) == evaluation.accuracy(model, x, y, batch_size=7) == whole
+    with pytest.raises(ValueError, match="batch_size as an int >= 1; received 0"):
+        evaluation.accuracy(model, x, y, batch_size=0)
+    with pytest.raises(ValueError, match="received 300 examples and 299 labels"):
+        evaluation.accuracy(model, x, y[:-1])

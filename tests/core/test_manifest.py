@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from tl_course.core import datasets
+from tl_course.core import checkpoints, datasets, hub_modules
 from tl_course.core.manifest import LESSONS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,3 +20,9 @@ def test_every_dataset_a_lesson_names_is_registered():
     named = {name for lesson in LESSONS for name in lesson.datasets + lesson.optional_datasets}
     assert named and named <= set(datasets.registry()), f"unregistered: {sorted(named - set(datasets.registry()))}"
     assert set(datasets.registry()) <= named, "a registered dataset no lesson uses is never downloaded"
+
+
+def test_every_model_a_lesson_names_is_registered_and_used():
+    for field, registered in (("hub_modules", hub_modules.registry()), ("checkpoints", checkpoints.registry())):
+        named = {name for lesson in LESSONS for name in getattr(lesson, field)}
+        assert named == set(registered), f"{field}: named by a lesson {sorted(named)}, registered {sorted(registered)}"

@@ -103,3 +103,13 @@ def test_tfhub_cache_dir_is_the_folder_tensorflow_hub_uses(monkeypatch, tmp_path
         monkeypatch.setenv("TFHUB_CACHE_DIR", value)
     assert settings.tfhub_cache_dir() == Path(resolver.tfhub_cache_dir(use_temp=True))
     assert settings.tfhub_cache_dir() == (Path(value) if value else tmp_path / "tfhub_modules")
+
+
+def test_models_dir_is_the_models_setting_or_none(monkeypatch, tmp_path):
+    monkeypatch.delenv("TL_COURSE_MODELS", raising=False)
+    assert settings.models_dir() is None
+    monkeypatch.setenv("TL_COURSE_MODELS", "")
+    assert settings.models_dir() is None
+    monkeypatch.setenv("TL_COURSE_MODELS", str(tmp_path))
+    assert settings.models_dir() == tmp_path
+    assert "TL_COURSE_MODELS" in settings.__doc__ and "models_dir" in settings.__all__

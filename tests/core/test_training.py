@@ -1,12 +1,12 @@
-"""Timed fit, epoch timer, discriminative learning rates."""
+"""Timed fit, epoch timer, discriminative learning rates, warmup then cosine."""
 
 import time
 
 import keras
 import numpy as np
+import pytest
 
 from tl_course.core import freezing, model_builders, training
-from tl_course.lessons import fine_tuning
 
 
 class _Sleep(keras.callbacks.Callback):
@@ -88,7 +88,7 @@ def test_factors_apply_to_a_layer_frozen_when_the_optimizer_is_made():
 
 def test_checkpoint_with_discriminative_adam_reloads(tmp_path):
     model, body = _two_layer_model()
-    schedule = fine_tuning.WarmupCosine(1e-2, total_steps=10, warmup_steps=2)
+    schedule = training.WarmupCosine(1e-2, total_steps=10, warmup_steps=2)
     model.compile(optimizer=training.DiscriminativeAdam(schedule, factors=[(body, 0.1)]), loss="mse")
     x = np.random.default_rng(0).normal(size=(16, 4)).astype("float32")
     model.fit(x, np.ones((16, 2), "float32"), epochs=1, verbose=0)
@@ -97,3 +97,19 @@ def test_checkpoint_with_discriminative_adam_reloads(tmp_path):
     assert isinstance(again.optimizer, training.DiscriminativeAdam)
     np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
     again.fit(x, np.ones((16, 2), "float32"), epochs=1, verbose=0)  # trains on, with plain factors of 1.0
+
+
+def test_warmup_then_cosine():
+    schedule = training.WarmupCosine(1e-3, total_steps=110, warmup_steps=10, final_fraction=0.1)
+    lr = np.array([float(schedule(s)) for s in range(111)])
+    assert lr[0] == 0 and np.isclose(lr[5], 5e-4) and np.isclose(lr[10], 1e-3)
+    assert np.all(np.diff(lr[:11]) > 0) and np.all(np.diff(lr[10:]) <= 1e-12)
+    assert np.isclose(lr[60], 1e-3 * (0.1 + 0.9 * 0.5)) and np.isclose(lr[110], 1e-4)
+    again = training.WarmupCosine.from_config(schedule.get_config())
+    assert float(again(37)) == float(schedule(37))
+
+
+@pytest.mark.parametrize("total,warmup", [(0, 0), (10, 10), (10, -1)])
+def test_warmup_cosine_rejects_bad_steps(total, warmup):
+    with pytest.raises(ValueError, match="Expected total_steps"):
+        training.WarmupCosine(1e-3, total, warmup)

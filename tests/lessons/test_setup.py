@@ -2,15 +2,15 @@
 
 
 from tl_course import cli
-from tl_course.core import hub_modules, settings
+from tl_course.core import checkpoints, hub_modules, settings
 from tl_course.lessons import setup
 
 
 def test_doctor_reports_versions_caches_and_lessons(capsys):
     assert cli.main(["doctor"]) == 0
     out = capsys.readouterr().out
-    for word in ("tensorflow 2.21.0", "keras 3.15.1", "KERAS_HOME", "TL_COURSE_DATA", "TFHUB_CACHE_DIR", "weights:", "datasets:",
-                 "lessons offline:", "00_setup"):
+    for word in ("tensorflow 2.21.0", "keras 3.15.1", "keras-hub 0.32.0", "KERAS_HOME", "TL_COURSE_DATA", "TL_COURSE_MODELS",
+                 "TFHUB_CACHE_DIR", "weights:", "datasets:", "Hugging Face checkpoints:", "lessons offline:", "00_setup"):
         assert word in out
 
 
@@ -27,6 +27,7 @@ def test_doctor_says_what_is_missing(tmp_path, monkeypatch):
 def test_download_reports_failures_and_keeps_going(tmp_path, monkeypatch):
     monkeypatch.setattr(settings, "keras_home", lambda: tmp_path)
     monkeypatch.delenv("TL_COURSE_DATA", raising=False)
+    monkeypatch.delenv("TL_COURSE_MODELS", raising=False)
     monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "tfhub"))
     import keras
 
@@ -35,10 +36,14 @@ def test_download_reports_failures_and_keeps_going(tmp_path, monkeypatch):
 
     monkeypatch.setattr(keras.utils, "get_file", refuse)
     monkeypatch.setattr(hub_modules, "download", refuse)
+    monkeypatch.setattr(checkpoints, "download", refuse)
     results = setup.download_all()
-    expected = len(setup._needed_weights()) + len(setup._needed_datasets(optional=True)) + len(setup._needed_hub_modules())
+    expected = (len(setup._needed_weights()) + len(setup._needed_datasets(optional=True)) + len(setup._needed_hub_modules())
+                + len(setup._needed_checkpoints()))
     assert len(results) == expected and all(status.startswith("failed") for _, status in results)
     assert setup._needed_hub_modules() == ["mobilenet_v2_035_224_hub"], "lesson 07's TF Hub module is in the manifest"
+    assert setup._needed_checkpoints() == ["all_minilm_l6_v2"], "lesson 08's checkpoint is in the manifest"
+    assert "sentiment_labelled_sentences" in dict(results) and "all_minilm_l6_v2" in dict(results)
     assert "oxford_iiit_pet" in dict(results), "download fetches the optional datasets of the manifest too"
     assert cli.main(["download"]) == 1
 
@@ -51,13 +56,14 @@ def test_the_tested_versions_are_pyproject_pins():
     pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
     pins = dict(re.fullmatch(r"([A-Za-z0-9_.\-]+)==(\S+)", pin).groups()
                 for pin in tomllib.loads(pyproject.read_text())["project"]["dependencies"])
-    assert setup.TESTED_VERSIONS == {name: pins[name] for name in ("tensorflow", "keras", "tensorflow-hub")}
+    assert setup.TESTED_VERSIONS == {name: pins[name] for name in ("tensorflow", "keras", "tensorflow-hub", "keras-hub")}
 
 
 def test_a_different_version_warns_naming_the_package_and_both_versions():
     import pytest
 
-    installed = {"tensorflow": "2.19.0", "keras": setup.TESTED_VERSIONS["keras"]}  # Colab-like: hub missing
+    installed = {"tensorflow": "2.19.0", "keras": setup.TESTED_VERSIONS["keras"],
+                 "keras-hub": setup.TESTED_VERSIONS["keras-hub"]}  # Colab-like: tensorflow-hub missing
     with pytest.warns(setup.VersionWarning) as record:
         differences = setup.check_versions(installed)
     tested = setup.TESTED_VERSIONS
@@ -107,7 +113,7 @@ def _with_a_hub_lesson(monkeypatch):
     from tl_course.core.manifest import LESSONS
 
     lesson = types.SimpleNamespace(name="07_model_hubs", weights=(), datasets=(), optional_datasets=(),
-                                   hub_modules=("mobilenet_v2_035_224_hub",))
+                                   hub_modules=("mobilenet_v2_035_224_hub",), checkpoints=())
     monkeypatch.setattr(setup, "LESSONS", LESSONS + (lesson,))
 
 
@@ -133,6 +139,7 @@ def test_download_fills_the_tf_hub_cache_through_tensorflow_hub(tmp_path, monkey
     _with_a_hub_lesson(monkeypatch)
     monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(keras.utils, "get_file", lambda *args, **kwargs: str(tmp_path))  # weights, datasets: not the point here
+    monkeypatch.setattr(checkpoints, "download", lambda name: tmp_path)  # nor lesson 08's checkpoint
     asked = []
 
     def fake_download(name):  # hub.resolve's work: fill the cache folder of the handle
@@ -145,3 +152,42 @@ def test_download_fills_the_tf_hub_cache_through_tensorflow_hub(tmp_path, monkey
     monkeypatch.setattr(hub_modules, "download", fake_download)
     assert ("mobilenet_v2_035_224_hub", "downloaded") in setup.download_all() and asked == ["mobilenet_v2_035_224_hub"]
     assert ("mobilenet_v2_035_224_hub", "cached") in setup.download_all() and len(asked) == 1
+
+
+def test_doctor_reports_a_lessons_checkpoint_found_or_missing(tmp_path, monkeypatch):
+    monkeypatch.setattr(settings, "keras_home", lambda: tmp_path / "keras")
+    monkeypatch.setenv("TL_COURSE_MODELS", str(tmp_path / "models"))
+    folder = tmp_path / "models" / "all-MiniLM-L6-v2"
+    assert "checkpoint all_minilm_l6_v2" in setup.lesson_readiness()["08_text_transfer"]
+    text = setup.report(gpus=[])
+    assert f"TL_COURSE_MODELS {tmp_path / 'models'}\n" in text
+    assert f"Hugging Face checkpoints:\n  [--] all_minilm_l6_v2: missing: expected {folder}/ holding config.json" in text
+    line = next(line for line in text.splitlines() if line.startswith("  [--] 08_text_transfer: needs "))
+    assert line.endswith("checkpoint all_minilm_l6_v2"), line
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text("{}")
+    (folder / "model.safetensors").write_bytes(b"")
+    assert "checkpoint all_minilm_l6_v2" not in setup.lesson_readiness()["08_text_transfer"]
+    assert f"  [ok] all_minilm_l6_v2: found at {folder}\n" in setup.report(gpus=[])
+
+
+def test_download_fetches_a_lessons_checkpoint_once(tmp_path, monkeypatch):
+    import keras
+
+    monkeypatch.setattr(settings, "keras_home", lambda: tmp_path / "keras")
+    monkeypatch.setenv("TL_COURSE_MODELS", str(tmp_path / "models"))
+    monkeypatch.setattr(keras.utils, "get_file", lambda *args, **kwargs: str(tmp_path))  # weights, datasets: not the point here
+    monkeypatch.setattr(hub_modules, "download", lambda name: tmp_path)
+    asked = []
+
+    def fake_download(name):  # snapshot_download's work: fill the checkpoint's folder
+        asked.append(name)
+        folder = tmp_path / "models" / checkpoints.get_checkpoint(name)["folder"]
+        folder.mkdir(parents=True)
+        (folder / "config.json").write_text("{}")
+        (folder / "model.safetensors").write_bytes(b"")
+        return folder
+
+    monkeypatch.setattr(checkpoints, "download", fake_download)
+    assert ("all_minilm_l6_v2", "downloaded") in setup.download_all() and asked == ["all_minilm_l6_v2"]
+    assert ("all_minilm_l6_v2", "cached") in setup.download_all() and len(asked) == 1

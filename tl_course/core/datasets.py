@@ -1,9 +1,9 @@
 """Dataset registry: find a dataset offline, or download it once.
 
 The registry lives in `data/registry.json` (installed as
-`tl_course._registry`); each entry gives the official URL, its SHA-256, and
-the folder the archive extracts to. Lessons call `dataset_path("flower_photos")`
-and then `images.scan_image_folder(...)`.
+`tl_course._registry`); each entry gives the official URL, its SHA-256 (null
+where the publisher gives none), and the folder the archive extracts to.
+Lessons call `dataset_path("flower_photos")` and then `images.scan_image_folder(...)`.
 Taught in `00_setup`; used by every lesson.
 """
 
@@ -56,7 +56,7 @@ def dataset_path(name, allow_download=None):
         allow_download: False never downloads; None follows `TL_COURSE_OFFLINE`.
 
     Returns:
-        `pathlib.Path` of the folder that holds the class folders.
+        `pathlib.Path` of the dataset's folder (the class folders, or a text dataset's files).
 
     Raises:
         ValueError: unknown `name`.
@@ -80,8 +80,11 @@ def dataset_path(name, allow_download=None):
 def download(name):
     """Download and extract `name` into `$KERAS_HOME/datasets`, checking its SHA-256.
 
+    An entry whose `sha256` is null (its publisher gives no checksum, e.g.
+    `sentiment_labelled_sentences`) is extracted unchecked; its `note` says so.
+
     Returns:
-        `pathlib.Path` of the extracted folder that holds the class folders.
+        `pathlib.Path` of the extracted folder (the class folders, or a text dataset's files).
     """
     import keras
 
@@ -89,7 +92,7 @@ def download(name):
     extracted = keras.utils.get_file(
         fname=entry["folder"],
         origin=entry["url"],
-        file_hash=entry["sha256"],
+        file_hash=entry.get("sha256"),  # None: no checksum published, none checked
         extract=True,
         cache_subdir="datasets",
     )

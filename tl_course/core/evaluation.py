@@ -39,16 +39,38 @@ def fit_probe(x, y, C=10.0, sample_weight=None):
         return probe.fit(x, y, logisticregression__sample_weight=sample_weight)
 
 
-def accuracy(model, x, y, output=None):
-    """Return the fraction of `x` whose arg-max prediction equals `y`.
-
-    Args:
-        output: for a model with dict outputs, the key to score.
-    """
-    predictions = model(np.asarray(x, np.float32), training=False)
+def _predicted_classes(model, batch, output):
+    """Return the arg-max class of each row of `batch` under `model` (inference mode)."""
+    predictions = model(batch, training=False)
     if output is not None:
         predictions = predictions[output]
-    return float(np.mean(np.argmax(np.asarray(predictions), axis=-1) == np.asarray(y)))
+    return np.argmax(np.asarray(predictions), axis=-1)
+
+
+def accuracy(model, x, y, output=None, batch_size=256):
+    """Return the fraction of `x` whose arg-max prediction equals `y`.
+
+    The model is called on `batch_size` examples at a time (`model(batch, training=False)`, no
+    `predict`), so thousands of photos never sit on the device at once.
+
+    Args:
+        model: a Keras model, or any callable `(batch, training=False)` -> scores `(batch, classes)`
+            (a dict of them with `output`).
+        x: float array-like `(n, ...)`, e.g. images or embeddings; cast to float32.
+        y: int `(n,)` true classes.
+        output: for a model with dict outputs, the key to score.
+        batch_size: examples per call, at least 1.
+
+    Raises:
+        ValueError: `batch_size` below 1, or `x` and `y` of different lengths.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"Expected batch_size as an int >= 1; received {batch_size!r}.")
+    x, y = np.asarray(x, np.float32), np.asarray(y)
+    if len(x) != len(y):
+        raise ValueError(f"Expected one label per example; received {len(x)} examples and {len(y)} labels.")
+    classes = [_predicted_classes(model, x[start:start + batch_size], output) for start in range(0, len(x), batch_size)]
+    return float(np.mean(np.concatenate(classes) == y))
 
 
 def standard_error(accuracy, n):

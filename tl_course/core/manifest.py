@@ -2,9 +2,9 @@
 
 `tl-course doctor`, `tl-course download`, grading, the tests and the README check all read
 `LESSONS`; nothing else lists or globs the lessons. A weights need is
-`(backbone, image_size, include_top)`. `datasets` must be present for the lesson to run;
-`optional_datasets` are fetched by `tl-course download` but only used when a lesson's
-parameter turns them on (lesson 03's `PETS = True`).
+`(backbone, image_size, include_top)`; a text lesson needs none (`weights=()`). `datasets` must be
+present for the lesson to run; `optional_datasets` are fetched by `tl-course download` but only
+used when a lesson's parameter turns them on (lesson 03's `PETS = True`).
 """
 
 import dataclasses
@@ -26,6 +26,7 @@ class Lesson:
         datasets: registry names it needs to run at all.
         optional_datasets: registry names it can use when a parameter asks for them.
         hub_modules: TF Hub modules it needs, as names of the model registry (`data/models.json`).
+        checkpoints: Hugging Face checkpoints it needs, as names of the model registry.
     """
 
     name: str
@@ -33,6 +34,7 @@ class Lesson:
     datasets: tuple = ("flower_photos",)
     optional_datasets: tuple = ()
     hub_modules: tuple = ()
+    checkpoints: tuple = ()
 
     @property
     def number(self):
@@ -67,6 +69,7 @@ LESSONS = (
     Lesson("06_domain_adaptation", weights=(_MOBILENET_V2_160,)),
     Lesson("07_model_hubs", weights=(_MOBILENET_V2_160, ("mobilenet_v2", 128, False), ("mobilenet", 128, False),
                                      ("mobilenet", 160, False)), hub_modules=("mobilenet_v2_035_224_hub",)),
+    Lesson("08_text_transfer", weights=(), datasets=("sentiment_labelled_sentences",), checkpoints=("all_minilm_l6_v2",)),
 )
 
 

@@ -1,4 +1,4 @@
-"""Environment settings shared by every lesson: quick mode, data and cache folders.
+"""Environment settings shared by every lesson: quick mode, data, model and cache folders.
 
 All settings are environment variables, so the same notebook runs in a
 classroom, on Colab, under nbval and under nbgrader without edits:
@@ -7,6 +7,7 @@ classroom, on Colab, under nbval and under nbgrader without edits:
 |---------------------|------------------------------------------------------|--------------------|
 | `TL_COURSE_QUICK`   | `1` runs every lesson on a small subset, few epochs  | `0`                |
 | `TL_COURSE_DATA`    | a folder that already holds extracted datasets       | unset              |
+| `TL_COURSE_MODELS`  | a folder that already holds model checkpoints (`all-MiniLM-L6-v2/`) | unset |
 | `TL_COURSE_CACHE`   | where embeddings and runs are cached                 | `~/.cache/tl_course` |
 | `TL_COURSE_OFFLINE` | `1` never tries a download; missing files raise      | `0`                |
 | `KERAS_HOME`        | Keras' cache (`models/` weights, `datasets/`)        | `~/.keras`         |
@@ -14,8 +15,9 @@ classroom, on Colab, under nbval and under nbgrader without edits:
 
 nbgrader sets `NBGRADER_EXECUTION` while it autogrades; quick mode is then on.
 
-`keep_caches_in(folder)` sets the last three to folders under one `folder`: on Colab, a folder on
-Google Drive keeps the downloads and caches that the runtime would otherwise lose.
+`keep_caches_in(folder)` sets `TL_COURSE_CACHE`, `KERAS_HOME` and `TFHUB_CACHE_DIR` to folders under
+one `folder`: on Colab, a folder on Google Drive keeps the downloads and caches that the runtime
+would otherwise lose.
 """
 
 import os
@@ -29,6 +31,7 @@ __all__ = [
     "keep_caches_in",
     "keras_home",
     "missing_offline",
+    "models_dir",
     "offline",
     "quick_mode",
     "tfhub_cache_dir",
@@ -58,6 +61,16 @@ def offline():
 def data_dir():
     """Return the folder named by `TL_COURSE_DATA`, or None when unset."""
     value = os.environ.get("TL_COURSE_DATA")
+    return Path(value).expanduser() if value else None
+
+
+def models_dir():
+    """Return the folder named by `TL_COURSE_MODELS`, or None when unset.
+
+    The folder already holds model checkpoints, one folder each, e.g. `all-MiniLM-L6-v2/` with its
+    `config.json` and `model.safetensors` (`checkpoints.checkpoint_path` looks there first).
+    """
+    value = os.environ.get("TL_COURSE_MODELS")
     return Path(value).expanduser() if value else None
 
 
@@ -143,7 +156,8 @@ def keep_caches_in(folder):
 
     Sets `TL_COURSE_CACHE` to `folder/cache`, `KERAS_HOME` to `folder/keras` and `TFHUB_CACHE_DIR`
     to `folder/tfhub` in this process's environment (processes it starts inherit them).
-    `TL_COURSE_DATA`, when set, is still looked in first for datasets.
+    `TL_COURSE_DATA` and `TL_COURSE_MODELS`, when set, are still looked in first for datasets and
+    checkpoints; a downloaded checkpoint goes to `folder/keras/models/`.
 
     Args:
         folder: a path, e.g. `"/content/drive/MyDrive/tl_course"`; created if missing.

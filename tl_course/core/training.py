@@ -1,17 +1,19 @@
-"""Training that several lessons share: a timed `fit`, per-epoch times, discriminative learning rates.
+"""Training that several lessons share: a timed `fit`, per-epoch times, discriminative learning rates, warmup then cosine.
 
 `timed_fit` and `EpochTimer` are taught in `01_feature_extraction` and used in
 01-03; `DiscriminativeAdam` (a smaller learning rate for the pretrained
 backbone than for the new head) is taught in `02_fine_tuning` and used in
-`03_multi_task`. The learning-rate schedule and callbacks of a long run are
-in `lessons/fine_tuning.py`.
+`03_multi_task`. `WarmupCosine` (linear warmup, then cosine decay) is taught in
+`02_fine_tuning` and used again in `08_text_transfer`. The callbacks of a long
+run are in `lessons/fine_tuning.py`.
 """
 
+import math
 import time
 
 import keras
 
-__all__ = ["DiscriminativeAdam", "EpochTimer", "timed_fit"]
+__all__ = ["DiscriminativeAdam", "EpochTimer", "WarmupCosine", "timed_fit"]
 
 
 @keras.saving.register_keras_serializable(package="tl_course")
@@ -46,6 +48,52 @@ class DiscriminativeAdam(keras.optimizers.Adam):
     def update_step(self, gradient, variable, learning_rate):
         factor = self._factors[self._get_variable_index(variable)]
         super().update_step(gradient, variable, learning_rate * factor)
+
+
+@keras.saving.register_keras_serializable(package="tl_course")
+class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
+    """Linear warmup from 0 to `peak`, then cosine decay to `peak * final_fraction`.
+
+    Args:
+        peak: learning rate reached at the end of warmup.
+        total_steps: optimizer steps in the whole run (> 0).
+        warmup_steps: steps of linear warmup, in [0, total_steps).
+        final_fraction: learning rate at the last step, as a fraction of peak.
+
+    Example:
+
+    >>> schedule = WarmupCosine(1e-3, total_steps=100, warmup_steps=10)
+    >>> round(float(schedule(10)), 6)
+    0.001
+    """
+
+    def __init__(self, peak, total_steps, warmup_steps=0, final_fraction=0.0):
+        if total_steps <= 0 or not 0 <= warmup_steps < total_steps:
+            raise ValueError(
+                "Expected total_steps > 0 and 0 <= warmup_steps < total_steps; "
+                f"received total_steps={total_steps}, warmup_steps={warmup_steps}."
+            )
+        self.peak = float(peak)
+        self.total_steps = int(total_steps)
+        self.warmup_steps = int(warmup_steps)
+        self.final_fraction = float(final_fraction)
+
+    def __call__(self, step):
+        ops = keras.ops
+        step = ops.cast(step, "float32")
+        warm = self.peak * step / max(self.warmup_steps, 1)
+        progress = ops.clip((step - self.warmup_steps) / max(self.total_steps - self.warmup_steps, 1), 0.0, 1.0)
+        cosine = 0.5 * (1.0 + ops.cos(math.pi * progress))
+        decayed = self.peak * (self.final_fraction + (1.0 - self.final_fraction) * cosine)
+        return ops.where(step < self.warmup_steps, warm, decayed)
+
+    def get_config(self):
+        return {
+            "peak": self.peak,
+            "total_steps": self.total_steps,
+            "warmup_steps": self.warmup_steps,
+            "final_fraction": self.final_fraction,
+        }
 
 
 class EpochTimer(keras.callbacks.Callback):

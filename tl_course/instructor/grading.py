@@ -22,7 +22,7 @@ course/
 
 Autograding runs each notebook in quick mode (`TL_COURSE_QUICK=1`; nbgrader also sets
 `NBGRADER_EXECUTION`, which `settings.quick_mode()` honours) in a kernel that inherits this
-process's environment (`KERAS_HOME`, `TL_COURSE_DATA`, `TL_COURSE_OFFLINE`). Every cell has a
+process's environment (`KERAS_HOME`, `TL_COURSE_DATA`, `TL_COURSE_MODELS`, `TL_COURSE_OFFLINE`). Every cell has a
 timeout: exercise cells (the student's code and its checks) a short one, the lesson's own cells
 a long one. A cell that runs past it is interrupted, scores zero, and grading goes on.
 By default grading runs in the fast profile of `grading_profile` (demonstrations skipped, a warm

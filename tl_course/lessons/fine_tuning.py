@@ -3,15 +3,17 @@ callbacks for a long run, joined histories.
 
 The optimizer with discriminative learning rates (`training.DiscriminativeAdam`)
 and the unfreezing helpers (`freezing.unfreeze_top_blocks`) are in `core`,
-since 03_multi_task uses them too.
+since 03_multi_task uses them too; so is the warmup-then-cosine schedule
+(`training.WarmupCosine`, which 08_text_transfer reuses), still importable from here.
 """
 
 import dataclasses
-import math
 from pathlib import Path
 
 import keras
 import numpy as np
+
+from tl_course.core.training import WarmupCosine
 
 __all__ = ["RangeTest", "WarmupCosine", "join_histories", "read_range_test", "smooth_losses", "standard_callbacks"]
 
@@ -95,52 +97,6 @@ def read_range_test(rates, losses, beta=0.7, diverge=4.0):
     past = np.flatnonzero(~(finite[low:] <= diverge * finite[low]))
     diverged = float(rates[low + past[0]]) if len(past) else None
     return RangeTest(rates, losses, smoothed, float(rates[steep]), float(rates[low]), diverged)
-
-
-@keras.saving.register_keras_serializable(package="tl_course")
-class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
-    """Linear warmup from 0 to `peak`, then cosine decay to `peak * final_fraction`.
-
-    Args:
-        peak: learning rate reached at the end of warmup.
-        total_steps: optimizer steps in the whole run (> 0).
-        warmup_steps: steps of linear warmup, in [0, total_steps).
-        final_fraction: learning rate at the last step, as a fraction of peak.
-
-    Example:
-
-    >>> schedule = WarmupCosine(1e-3, total_steps=100, warmup_steps=10)
-    >>> round(float(schedule(10)), 6)
-    0.001
-    """
-
-    def __init__(self, peak, total_steps, warmup_steps=0, final_fraction=0.0):
-        if total_steps <= 0 or not 0 <= warmup_steps < total_steps:
-            raise ValueError(
-                "Expected total_steps > 0 and 0 <= warmup_steps < total_steps; "
-                f"received total_steps={total_steps}, warmup_steps={warmup_steps}."
-            )
-        self.peak = float(peak)
-        self.total_steps = int(total_steps)
-        self.warmup_steps = int(warmup_steps)
-        self.final_fraction = float(final_fraction)
-
-    def __call__(self, step):
-        ops = keras.ops
-        step = ops.cast(step, "float32")
-        warm = self.peak * step / max(self.warmup_steps, 1)
-        progress = ops.clip((step - self.warmup_steps) / max(self.total_steps - self.warmup_steps, 1), 0.0, 1.0)
-        cosine = 0.5 * (1.0 + ops.cos(math.pi * progress))
-        decayed = self.peak * (self.final_fraction + (1.0 - self.final_fraction) * cosine)
-        return ops.where(step < self.warmup_steps, warm, decayed)
-
-    def get_config(self):
-        return {
-            "peak": self.peak,
-            "total_steps": self.total_steps,
-            "warmup_steps": self.warmup_steps,
-            "final_fraction": self.final_fraction,
-        }
 
 
 def standard_callbacks(run_dir, monitor="val_loss", patience=3):

@@ -4,17 +4,17 @@ import platform
 import warnings
 from importlib import metadata
 
-from tl_course.core import backbones, datasets, device, hub_modules, settings
+from tl_course.core import backbones, checkpoints, datasets, device, hub_modules, settings
 from tl_course.core.manifest import LESSONS
 
 __all__ = ["TESTED_VERSIONS", "VersionWarning", "check_versions", "download_all", "lesson_readiness", "report",
            "version_differences"]
 
-_PACKAGES = ("tensorflow", "keras", "tensorflow-hub", "numpy", "jupyterlab", "nbval", "nbgrader")
+_PACKAGES = ("tensorflow", "keras", "tensorflow-hub", "keras-hub", "numpy", "jupyterlab", "nbval", "nbgrader")
 
 # The versions the lessons were tested on: pyproject.toml's pins (tests/lessons/test_setup.py keeps them equal).
 # Colab installs the course without its dependencies, on top of Colab's own TensorFlow and Keras.
-TESTED_VERSIONS = {"tensorflow": "2.21.0", "keras": "3.15.1", "tensorflow-hub": "0.16.1"}
+TESTED_VERSIONS = {"tensorflow": "2.21.0", "keras": "3.15.1", "tensorflow-hub": "0.16.1", "keras-hub": "0.32.0"}
 
 
 class VersionWarning(UserWarning):
@@ -72,17 +72,23 @@ def _needed_hub_modules():
     return sorted({name for lesson in LESSONS for name in lesson.hub_modules})
 
 
+def _needed_checkpoints():
+    return sorted({name for lesson in LESSONS for name in lesson.checkpoints})
+
+
+def _missing_for(lesson):
+    """Return what `lesson` needs and does not find offline, e.g. `["dataset flower_photos"]`."""
+    weights = [f"weights {backbones.get_backbone(name).weights_file(size, include_top=top)}"
+               for name, size, top in lesson.weights if not backbones.weights_status(name, size, include_top=top)[0]]
+    data = [f"dataset {name}" for name in lesson.datasets if datasets.dataset_status(name)[0] is None]
+    modules = [f"TF Hub module {name}" for name in lesson.hub_modules if hub_modules.module_status(name)[0] is None]
+    found = [f"checkpoint {name}" for name in lesson.checkpoints if checkpoints.checkpoint_status(name)[0] is None]
+    return weights + data + modules + found
+
+
 def lesson_readiness():
     """Return `{lesson: [missing item, ...]}`; an empty list means it runs offline."""
-    missing = {}
-    for lesson in LESSONS:
-        missing[lesson.name] = [
-            f"weights {backbones.get_backbone(name).weights_file(size, include_top=top)}"
-            for name, size, top in lesson.weights
-            if not backbones.weights_status(name, size, include_top=top)[0]
-        ] + [f"dataset {name}" for name in lesson.datasets if datasets.dataset_status(name)[0] is None] + [
-            f"TF Hub module {name}" for name in lesson.hub_modules if hub_modules.module_status(name)[0] is None]
-    return missing
+    return {lesson.name: _missing_for(lesson) for lesson in LESSONS}
 
 
 def report(gpus=None):
@@ -98,6 +104,7 @@ def report(gpus=None):
     lines.append(device.plan_device(gpus).summary)
     lines.append(f"KERAS_HOME       {settings.keras_home()}")
     lines.append(f"TL_COURSE_DATA   {settings.data_dir() or '(unset)'}")
+    lines.append(f"TL_COURSE_MODELS {settings.models_dir() or '(unset)'}")
     lines.append(f"TL_COURSE_CACHE  {settings.cache_dir()}")
     lines.append(f"TFHUB_CACHE_DIR  {settings.tfhub_cache_dir()}")
     lines.append(f"mode             {'quick' if settings.quick_mode() else 'full'}, downloads {'off' if settings.offline() else 'on'}")
@@ -115,6 +122,11 @@ def report(gpus=None):
     for name in needed_modules:
         folder, note = hub_modules.module_status(name)
         lines.append(f"  [{'ok' if folder else '--'}] {name}: {note}")
+    needed_checkpoints = _needed_checkpoints()
+    lines += ["Hugging Face checkpoints:"] if needed_checkpoints else []
+    for name in needed_checkpoints:
+        folder, note = checkpoints.checkpoint_status(name)
+        lines.append(f"  [{'ok' if folder else '--'}] {name}: {note}")
     lines.append("lessons offline:")
     for lesson, missing in lesson_readiness().items():
         lines.append(f"  [{'ok' if not missing else '--'}] {lesson}" + (f": needs {', '.join(missing)}" if missing else ""))
@@ -122,7 +134,10 @@ def report(gpus=None):
 
 
 def download_all():
-    """Fetch every weight file and dataset the lessons need into the Keras cache, and their TF Hub modules into TF Hub's.
+    """Fetch every weight file, dataset, TF Hub module and Hugging Face checkpoint the lessons need.
+
+    Weights and datasets go to the Keras cache, modules to TF Hub's, checkpoints to
+    `$TL_COURSE_MODELS` (else `$KERAS_HOME/models`).
 
     Returns:
         list of `(item, status)`, status `"cached"`, `"downloaded"` or an error message.
@@ -139,6 +154,8 @@ def download_all():
         results.append(_fetch(name, datasets.dataset_status(name)[0] is not None, lambda: datasets.download(name)))
     for name in _needed_hub_modules():
         results.append(_fetch(name, hub_modules.module_status(name)[0] is not None, lambda: hub_modules.download(name)))
+    for name in _needed_checkpoints():
+        results.append(_fetch(name, checkpoints.checkpoint_status(name)[0] is not None, lambda: checkpoints.download(name)))
     return results
 
 
