@@ -56,32 +56,6 @@ def test_pick_sequence_length_covers_the_share_and_rounds_up():
         text_transfer.pick_sequence_length(lengths, 0)
 
 
-def test_masked_mean_pooling_ignores_padding_like_numpy():
-    rng = np.random.default_rng(0)
-    sequence = rng.normal(size=(3, 5, 4)).astype("float32")
-    mask = np.array([[1, 1, 0, 0, 0], [1, 1, 1, 1, 1], [0, 0, 0, 0, 0]], bool)
-    pooled = keras.ops.convert_to_numpy(text_transfer.MaskedMeanPooling()(sequence, mask))
-    assert np.allclose(pooled[0], sequence[0, :2].mean(axis=0), atol=1e-6)
-    assert np.allclose(pooled[1], sequence[1].mean(axis=0), atol=1e-6)
-    assert np.allclose(pooled[2], 0.0), "a sentence without real tokens pools to zeros"
-    longer = np.concatenate([sequence, rng.normal(size=(3, 4, 4)).astype("float32")], axis=1)
-    pooled_longer = text_transfer.MaskedMeanPooling()(longer, np.concatenate([mask, np.zeros((3, 4), bool)], axis=1))
-    assert np.allclose(keras.ops.convert_to_numpy(pooled_longer), pooled, atol=1e-6), "more padding changes nothing"
-
-
-def test_tokenize_and_embed_sentences_are_padding_invariant_and_cached(tmp_path):
-    encoder, texts = _tiny_encoder(), ["good phone", "awful food", "great film"]
-    short = text_transfer.embed_sentences(encoder, _preprocessor(8), texts, cache_dir=tmp_path)
-    tokens = text_transfer.tokenize(_preprocessor(8), texts, batch_size=2)
-    assert tokens["token_ids"].shape == (3, 8) and tokens["padding_mask"][0].tolist() == [True] * 4 + [False] * 4
-    longer = text_transfer.embed_sentences(encoder, _preprocessor(16), texts, cache_dir=tmp_path)
-    assert short["mean"].shape == (3, 8) and short["cls"].shape == (3, 8)
-    assert np.allclose(short["mean"], longer["mean"], atol=1e-5)
-    assert len(list(tmp_path.glob("*.npz"))) == 2, "the sequence length is part of the cache key"
-    again = text_transfer.embed_sentences(encoder, _preprocessor(8), texts, cache_dir=tmp_path)
-    assert np.array_equal(again["mean"], short["mean"]) and len(list(tmp_path.glob("*.npz"))) == 2
-
-
 def test_lora_leaves_the_original_kernels_unchanged_and_saves_little():
     tokens = text_transfer.tokenize(_preprocessor(8), ["good phone", "bad phone", "great food", "awful food"] * 4)
     labels = np.array([1, 0, 1, 0] * 4)

@@ -70,6 +70,8 @@ LESSONS = (
     Lesson("07_model_hubs", weights=(_MOBILENET_V2_160, ("mobilenet_v2", 128, False), ("mobilenet", 128, False),
                                      ("mobilenet", 160, False)), hub_modules=("mobilenet_v2_035_224_hub",)),
     Lesson("08_text_transfer", weights=(), datasets=("sentiment_labelled_sentences",), checkpoints=("all_minilm_l6_v2",)),
+    Lesson("09_few_and_zero_shot", weights=(_MOBILENET_V2_160, ("mobilenet", 128, False), ("mobilenet", 128, True)),
+           checkpoints=("all_minilm_l6_v2",)),
 )
 
 

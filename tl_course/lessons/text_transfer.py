@@ -1,14 +1,13 @@
 """Taught in 08_text_transfer: a pretrained sentence encoder, frozen, fine-tuned, and with LoRA.
 
-The encoder is a BERT from keras-hub (all-MiniLM-L6-v2, found
-through the model registry by `core.checkpoints`); the data are short product, restaurant and
-film reviews from three sites (`load_reviews`). Sentences become token ids once (`tokenize`),
-a frozen encoder's sentence embeddings are cached on disk (`embed_sentences`), and a
-`sentence_classifier` is fine-tuned whole or through LoRA (`fine_tune`).
+The encoder is a BERT from keras-hub (all-MiniLM-L6-v2, from the model registry); loading it,
+tokenising, mean pooling and the embedding cache are taught here and live in `core.text_encoders`
+(lesson 09 embeds class names with them; re-exported here). The data are short product, restaurant
+and film reviews from three sites (`load_reviews`); a `sentence_classifier` is fine-tuned whole or
+through LoRA (`fine_tune`, `enable_lora`), and probes measure the shift between sites.
 """
 
 import dataclasses
-import hashlib
 import tempfile
 import time
 import warnings
@@ -18,7 +17,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from tl_course.core import checkpoints, embedding_cache, evaluation, training
+from tl_course.core import evaluation, text_encoders, training
+from tl_course.core.text_encoders import MaskedMeanPooling, embed_sentences, load_encoder, tokenize  # taught here, used by lesson 09 too
 
 __all__ = [
     "SITES", "FitResult", "MaskedMeanPooling", "cross_site_accuracies", "domain_accuracies",
@@ -85,76 +85,6 @@ def pick_sequence_length(lengths, coverage=0.95, multiple=8):
     return int(np.ceil(quantile / multiple) * multiple)
 
 
-def load_encoder(name="all_minilm_l6_v2", sequence_length=32):
-    """Load a registered BERT checkpoint with keras-hub: `(backbone, preprocessor)`.
-
-    The checkpoint comes from its local folder (`core.checkpoints.checkpoint_path`), or is
-    downloaded when the course is online. The preprocessor turns raw strings into `token_ids`,
-    `segment_ids` and `padding_mask` of `sequence_length` tokens ([CLS] ... [SEP], then padding).
-    """
-    import keras_hub
-
-    folder = str(checkpoints.checkpoint_path(name))
-    backbone = keras_hub.models.BertBackbone.from_preset(folder)
-    tokenizer = keras_hub.models.BertTokenizer.from_preset(folder)
-    preprocessor = keras_hub.models.BertTextClassifierPreprocessor(tokenizer, sequence_length=int(sequence_length))
-    return backbone, preprocessor
-
-
-def tokenize(preprocessor, texts, batch_size=512):
-    """Return the preprocessor's inputs for `texts` as numpy arrays: `{name: (n, sequence_length)}`."""
-    texts = [str(t) for t in texts]
-    parts = [preprocessor(texts[i:i + batch_size]) for i in range(0, len(texts), batch_size)]
-    return {k: np.concatenate([ops.convert_to_numpy(p[k]) for p in parts]) for k in parts[0]}
-
-
-def _slice(tokens, start, stop):
-    return {k: v[start:stop] for k, v in tokens.items()}
-
-
-@keras.saving.register_keras_serializable(package="tl_course")
-class MaskedMeanPooling(keras.layers.Layer):
-    """Average the token vectors of a sequence over its real tokens only (padding ignored).
-
-    Call with `(sequence (batch, length, dim), padding_mask (batch, length))`; returns
-    `(batch, dim)`. A sentence with no real token gives zeros.
-    """
-
-    def call(self, sequence, padding_mask):
-        weights = ops.expand_dims(ops.cast(padding_mask, sequence.dtype), -1)
-        return ops.sum(sequence * weights, axis=1) / ops.maximum(ops.sum(weights, axis=1), 1.0)
-
-
-def _encoder_outputs(backbone):
-    inputs = {name: keras.Input((None,), dtype="bool" if name == "padding_mask" else "int32", name=name)
-              for name in ("token_ids", "segment_ids", "padding_mask")}
-    outputs = backbone(inputs)
-    return inputs, outputs
-
-
-def embed_sentences(backbone, preprocessor, texts, batch_size=64, cache_dir=None):
-    """Sentence embeddings of the frozen encoder, computed once and cached on disk.
-
-    Returns:
-        `{"mean": float32 (n, dim), "cls": float32 (n, dim)}`: the mean of the token vectors over
-        real tokens (what all-MiniLM was trained to give), and BERT's pooled [CLS] output (the
-        [CLS] vector through the checkpoint's pooler layer).
-    """
-    inputs, outputs = _encoder_outputs(backbone)
-    pooled = MaskedMeanPooling()(outputs["sequence_output"], inputs["padding_mask"])
-    both = keras.Model(inputs, ops.concatenate([pooled, outputs["pooled_output"]], axis=-1))
-
-    def encode(batch):
-        return ops.convert_to_numpy(both(tokenize(preprocessor, batch), training=False))
-
-    vocabulary = "\n".join(preprocessor.tokenizer.get_vocabulary())
-    key = {"vocabulary": hashlib.sha256(vocabulary.encode()).hexdigest(), "lowercase": preprocessor.tokenizer.lowercase,
-           "sequence_length": int(preprocessor.sequence_length), "outputs": "mean+cls"}
-    found = embedding_cache.embed_texts(backbone, encode, list(texts), key, batch_size=batch_size, cache_dir=cache_dir)
-    width = found.features.shape[1] // 2
-    return {"mean": found.features[:, :width], "cls": found.features[:, width:]}
-
-
 def sentence_classifier(backbone, classes=2, pooling="mean", dropout=0.1, seed=None):
     """Put a linear head on the encoder: `{token_ids, segment_ids, padding_mask}` -> logits.
 
@@ -169,7 +99,7 @@ def sentence_classifier(backbone, classes=2, pooling="mean", dropout=0.1, seed=N
         raise ValueError(f"Expected pooling 'mean' or 'cls'; received {pooling!r}.")
     if pooling == "mean":
         backbone.get_layer("pooled_dense").trainable = False
-    inputs, outputs = _encoder_outputs(backbone)
+    inputs, outputs = text_encoders.encoder_graph(backbone)
     pooled = (MaskedMeanPooling()(outputs["sequence_output"], inputs["padding_mask"]) if pooling == "mean"
               else outputs["pooled_output"])
     dropped = keras.layers.Dropout(dropout, seed=seed)(pooled)
@@ -208,7 +138,7 @@ def fine_tune(model, tokens, labels, epochs, batch_size, peak_rate, warmup_fract
 def predict_classes(model, tokens, batch_size=64):
     """Return the arg-max class of each tokenised sentence (plain calls in batches, no retracing)."""
     n = len(next(iter(tokens.values())))
-    logits = [ops.convert_to_numpy(model(_slice(tokens, i, i + batch_size), training=False)) for i in range(0, n, batch_size)]
+    logits = [ops.convert_to_numpy(model(text_encoders.slice_tokens(tokens, i, i + batch_size), training=False)) for i in range(0, n, batch_size)]
     return np.argmax(np.concatenate(logits), axis=-1)
 
 
