@@ -11,13 +11,14 @@ import pytest
 START_UP = """\
 WARNING: All log messages before absl::InitializeLog() is called are written to STDERR
 I0000 00:00:1796297249.649068   11542 cudart_stub.cc:31] Could not find cuda drivers on your machine, GPU will not be used.
+I0000 00:00:1796399814.979431   31058 port.cc:153] oneDNN custom operations are on. You may see slightly different numerical results due to floating-point round-off errors from different computation orders. To turn them off, set the environment variable `TF_ENABLE_ONEDNN_OPTS=0`.
 E0000 00:00:1796297261.312672   11542 cuda_platform.cc:52] failed call to cuInit: INTERNAL: CUDA error: Failed call to cuInit: UNKNOWN ERROR (303)
 """
 CACHE_WARNING = ("W0000 00:00:1796297408.292075   12979 cache_dataset_ops.cc:912] The calling iterator did not fully "
                  "read the dataset being cached.\n")
 # the C++ INFO notices TF_CPP_MIN_LOG_LEVEL=1 must remove, and the ones the filter removes
 _NOISE = ("cpu_feature_guard.cc", "This TensorFlow binary is optimized", "cudart_stub.cc", "absl::InitializeLog",
-          "failed call to cuInit")
+          "failed call to cuInit", "oneDNN custom operations")
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def test_the_start_up_notices_go_and_everything_else_stays(quiet):
 
 
 def test_the_cuinit_error_stays_when_no_missing_driver_explains_it(quiet):
-    cuinit = START_UP.splitlines(keepends=True)[2]
+    cuinit = START_UP.splitlines(keepends=True)[3]
     assert quiet.without_notices(cuinit) == cuinit, "a GPU machine whose driver fails must see the error"
 
 

@@ -72,6 +72,7 @@ LESSONS = (
     Lesson("08_text_transfer", weights=(), datasets=("sentiment_labelled_sentences",), checkpoints=("all_minilm_l6_v2",)),
     Lesson("09_few_and_zero_shot", weights=(_MOBILENET_V2_160, ("mobilenet", 128, False), ("mobilenet", 128, True)),
            checkpoints=("all_minilm_l6_v2",)),
+    Lesson("10_parameter_efficient", weights=(("mobilenet_v2", 128, False), _MOBILENET_V2_160)),
 )
 
 

@@ -15,6 +15,11 @@ block), these lines; none is an error:
     I0000 00:00:1796297250.546946   11542 cpu_feature_guard.cc:227] This TensorFlow binary is optimized to use ...
     To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with ...
 
+On some CPUs (an AMD EPYC, for one) `import tensorflow` also writes, twice, an INFO line that
+`TF_CPP_MIN_LOG_LEVEL` does not stop either:
+
+    I0000 00:00:1796399814.979431   31058 port.cc:153] oneDNN custom operations are on. You may see ...
+
 and the first device query adds, at ERROR level, the consequence of the missing driver:
 
     E0000 00:00:1796297261.312672   11542 cuda_platform.cc:52] failed call to cuInit: INTERNAL: CUDA error: ...
@@ -40,7 +45,8 @@ _LOG_PREFIX = r"[IWEF]\d{4} [\d:.]+ +\d+ "
 NOTICES = (
     re.compile(r"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"),
     re.compile(r"I\d{4} [\d:.]+ +\d+ cudart_stub\.cc:\d+\] Could not find cuda drivers on your machine, "
-               r"GPU will not be used\."),
+               r"GPU will not be used\."),    # on CPUs where TensorFlow turns oneDNN's custom operations on (seen on AMD EPYC), once per loaded library
+    re.compile(r"I\d{4} [\d:.]+ +\d+ port\.cc:\d+\] oneDNN custom operations are on\. .*"),
 )
 _NO_DRIVER = NOTICES[1]
 _CUINIT_WITHOUT_DRIVER = re.compile(_LOG_PREFIX + r"cuda_platform\.cc:\d+\] failed call to cuInit: ")
