@@ -73,6 +73,8 @@ LESSONS = (
     Lesson("09_few_and_zero_shot", weights=(_MOBILENET_V2_160, ("mobilenet", 128, False), ("mobilenet", 128, True)),
            checkpoints=("all_minilm_l6_v2",)),
     Lesson("10_parameter_efficient", weights=(("mobilenet_v2", 128, False), _MOBILENET_V2_160)),
+    Lesson("11_negative_transfer", weights=(_MOBILENET_V2_160, ("mobilenet_v2", 96, False), ("mobilenet", 160, False),
+                                            ("mobilenet", 128, False), ("mobilenet", 128, True))),
 )
 
 
