@@ -75,6 +75,7 @@ LESSONS = (
     Lesson("10_parameter_efficient", weights=(("mobilenet_v2", 128, False), _MOBILENET_V2_160)),
     Lesson("11_negative_transfer", weights=(_MOBILENET_V2_160, ("mobilenet_v2", 96, False), ("mobilenet", 160, False),
                                             ("mobilenet", 128, False), ("mobilenet", 128, True))),
+    Lesson("12_self_supervised", weights=(("mobilenet_v2", 96, False),)),
 )
 
 
