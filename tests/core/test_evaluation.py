@@ -90,3 +90,15 @@ def test_accuracy_calls_the_model_in_batches_with_the_same_result():
         evaluation.accuracy(model, x, y, batch_size=0)
     with pytest.raises(ValueError, match="received 300 examples and 299 labels"):
         evaluation.accuracy(model, x, y[:-1])
+
+
+def test_outputs_in_batches_equal_one_call_and_check_the_batch():
+    import keras
+
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    x = np.random.default_rng(0).normal(size=(7, 3))
+    whole = np.asarray(model(x.astype("float32"), training=False))
+    assert np.allclose(evaluation.outputs_in_batches(model, x, batch_size=3), whole, atol=1e-6)
+    with pytest.raises(ValueError, match="batch_size as an int >= 1; received 0"):
+        evaluation.outputs_in_batches(model, x, batch_size=0)

@@ -1,4 +1,4 @@
-"""Lesson 12's plumbing on tiny images: the encoder, the two views, contrastive pretraining, batched embedding."""
+"""Lesson 12's plumbing on tiny images: the encoder, the two views, contrastive pretraining."""
 
 import keras
 import numpy as np
@@ -40,11 +40,3 @@ def test_contrastive_pretrainer_fits_on_image_batches():
     assert len(history.history["loss"]) == 2 and np.isfinite(history.history["loss"]).all()
     assert any(not np.array_equal(a, b) for a, b in zip(before, encoder.get_weights())), "the encoder should train in place"
 
-
-def test_embed_matches_one_call_and_checks_its_batch():
-    encoder = ssl.small_encoder(16, widths=(4,))
-    images = np.random.default_rng(2).uniform(0, 255, (7, 16, 16, 3))
-    whole = keras.ops.convert_to_numpy(encoder(images.astype("float32"), training=False))
-    assert np.allclose(ssl.embed(encoder, images, batch_size=3), whole, atol=1e-5)
-    with pytest.raises(ValueError, match="batch_size >= 1; received 0"):
-        ssl.embed(encoder, images, batch_size=0)

@@ -13,7 +13,7 @@ import dataclasses
 
 import numpy as np
 
-__all__ = ["Comparison", "Difference", "accuracy", "accuracy_difference", "compare_paired", "fit_probe", "standard_error"]
+__all__ = ["Comparison", "Difference", "accuracy", "accuracy_difference", "compare_paired", "fit_probe", "outputs_in_batches", "standard_error"]
 
 
 def fit_probe(x, y, C=10.0, sample_weight=None):
@@ -45,6 +45,26 @@ def _predicted_classes(model, batch, output):
     if output is not None:
         predictions = predictions[output]
     return np.argmax(np.asarray(predictions), axis=-1)
+
+
+def outputs_in_batches(model, x, batch_size=256):
+    """Return `model(x, training=False)` as one NumPy array, computed `batch_size` rows at a time.
+
+    Plain calls rather than `model.predict`, which traces a new graph for every new model (and
+    warns after a few); the batches keep thousands of images off the device at once.
+
+    Args:
+        model: a Keras model (or callable) with one array output.
+        x: float array-like `(n, ...)`; cast to float32.
+        batch_size: rows per call, at least 1.
+
+    Raises:
+        ValueError: `batch_size` below 1.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"Expected batch_size as an int >= 1; received {batch_size!r}.")
+    x = np.asarray(x, np.float32)
+    return np.concatenate([np.asarray(model(x[i:i + batch_size], training=False)) for i in range(0, len(x), batch_size)])
 
 
 def accuracy(model, x, y, output=None, batch_size=256):

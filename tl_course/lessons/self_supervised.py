@@ -3,14 +3,13 @@
 The pretext tasks themselves (rotation prediction, and the NT-Xent loss of SimCLR, written with
 `keras.ops`) are in the notebook, where they are taught. Here: the small encoder every method
 shares (`small_encoder`), the two random views of each image that contrastive learning compares
-(`two_views`), a Keras model whose `fit` trains an encoder on pairs of views with any pairwise loss
-(`ContrastivePretrainer`), and embedding arrays in batches (`embed`).
+(`two_views`), and a Keras model whose `fit` trains an encoder on pairs of views with any pairwise
+loss (`ContrastivePretrainer`). Features come out with `core.evaluation.outputs_in_batches`.
 """
 
 import keras
-import numpy as np
 
-__all__ = ["ContrastivePretrainer", "embed", "small_encoder", "two_views"]
+__all__ = ["ContrastivePretrainer", "small_encoder", "two_views"]
 
 
 def small_encoder(image_size, widths=(32, 64, 128), name="encoder"):
@@ -44,7 +43,7 @@ def small_encoder(image_size, widths=(32, 64, 128), name="encoder"):
     return keras.Model(inputs, outputs, name=name)
 
 
-def two_views(images, crop_fraction=0.75, brightness=40.0, seed=None):
+def two_views(images, crop_fraction=0.75, brightness=40.0):
     """Return two random views of each image: a random crop resized back, a random flip, a brightness shift.
 
     SimCLR's augmentations (Chen et al., 2020), shrunk to what matters at low resolution: crops
@@ -54,7 +53,6 @@ def two_views(images, crop_fraction=0.75, brightness=40.0, seed=None):
         images: `float (batch, size, size, 3)` in [0, 255].
         crop_fraction: side of the crop as a share of the image side, in (0, 1].
         brightness: the largest brightness shift, in pixel units.
-        seed: optional int for `tf.random` (the views are random either way).
 
     Returns:
         `(view_a, view_b)`, each like `images`.
@@ -67,15 +65,14 @@ def two_views(images, crop_fraction=0.75, brightness=40.0, seed=None):
     size = images.shape[1]
     crop = max(1, int(round(size * crop_fraction)))
 
-    def view(salt):
+    def view():
         batch = tf.shape(images)[0]
-        v = tf.image.random_crop(images, tf.stack([batch, crop, crop, 3]), seed=None if seed is None else seed + salt)
-        v = tf.image.resize(v, (size, size))
-        v = tf.image.random_flip_left_right(v, seed=None if seed is None else seed + salt)
-        v = v + tf.random.uniform((batch, 1, 1, 1), -brightness, brightness, seed=None if seed is None else seed + salt)
+        v = tf.image.resize(tf.image.random_crop(images, tf.stack([batch, crop, crop, 3])), (size, size))
+        v = tf.image.random_flip_left_right(v)
+        v = v + tf.random.uniform((batch, 1, 1, 1), -brightness, brightness)
         return tf.clip_by_value(v, 0.0, 255.0)
 
-    return view(1), view(2)
+    return view(), view()
 
 
 class ContrastivePretrainer(keras.Model):
@@ -118,11 +115,3 @@ class ContrastivePretrainer(keras.Model):
         self.loss_tracker.update_state(loss)
         return {"loss": self.loss_tracker.result()}
 
-
-def embed(model, x, batch_size=256):
-    """Return `model(x)` in inference mode as a NumPy array, `batch_size` rows at a time."""
-    if batch_size < 1:
-        raise ValueError(f"Expected batch_size >= 1; received {batch_size}.")
-    x = np.asarray(x, np.float32)
-    return np.concatenate([keras.ops.convert_to_numpy(model(x[i:i + batch_size], training=False))
-                           for i in range(0, len(x), batch_size)])
